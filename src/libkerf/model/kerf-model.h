@@ -151,12 +151,16 @@ void           kerf_device_free (KerfDevice *dev);
 KerfDevice    *kerf_device_copy (const KerfDevice *dev);
 KerfNumaNode  *kerf_numa_node_new (guint32 id);
 void           kerf_numa_node_free (KerfNumaNode *node);
+KerfNumaNode  *kerf_numa_node_copy (const KerfNumaNode *node);
 KerfInstance  *kerf_instance_new (const char *name);
 void           kerf_instance_free (KerfInstance *inst);
 KerfInstance  *kerf_instance_copy (const KerfInstance *inst);
 KerfDeviceRef *kerf_device_ref_new (const char *name);  /* parses the kind from the name */
 void           kerf_device_ref_free (KerfDeviceRef *ref);
 KerfDeviceRef *kerf_device_ref_copy (const KerfDeviceRef *ref);
+/* The seed's naming: "eth0_vf1", "nvme0_ns2", or the device name for WHOLE. */
+char          *kerf_device_ref_canonical_name (const char *device, KerfDeviceRefKind kind,
+                                               guint32 index);
 
 /* ---- lookups -------------------------------------------------------- */
 
@@ -183,6 +187,19 @@ gboolean kerf_instance_name_is_valid (const char *name);
  * job. */
 KerfModel *kerf_model_from_tree (const KerfDtTree *tree, KerfDiagList *diags);
 
+typedef enum {
+  KERF_MODEL_READ_NONE      = 0,
+  /* The tree was decoded from a DTB: the flat (Python kerf) schema's CPU
+   * lists are then u64 cells, as the Python tool writes them.  From DTS they
+   * are u32 cells unless written with /bits/ 64.  Never guessed from the
+   * length (upstream bug §12.4). */
+  KERF_MODEL_READ_FROM_BLOB = 1 << 0,
+} KerfModelReadFlags;
+
+KerfModel *kerf_model_from_tree_full (const KerfDtTree  *tree,
+                                      KerfModelReadFlags flags,
+                                      KerfDiagList      *diags);
+
 /* Parses DTS (or reads a DTB, detected by its magic) from a file or bytes,
  * then kerf_model_from_tree().  `data` may be DTS text or a DTB. */
 KerfModel *kerf_model_from_file (const char *path, KerfDiagList *diags);
@@ -205,5 +222,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfModel, kerf_model_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfResources, kerf_resources_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfInstance, kerf_instance_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfDevice, kerf_device_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfNumaNode, kerf_numa_node_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfDeviceRef, kerf_device_ref_free)
 
 G_END_DECLS
