@@ -69,14 +69,26 @@ kerf_overlay_pick_chunks (const GArray *chunks, guint64 shrink, GArray *remove,
   guint64 removed = 0;
 
   *give_back = 0;
-  /* One chunk of exactly the size: the smallest change there is.  The
-   * highest such chunk, as the pool grew last there. */
+  gint best = -1;
+
+  /* One removal if any chunk is large enough: the smallest such chunk
+   * (exactly the size means no give-back), the highest base on ties, as
+   * the pool grew last there. */
   for (guint i = chunks->len; i-- > 0;)
-    if (g_array_index (chunks, KerfOverlayRange, i).size == shrink)
-      {
-        g_array_append_val (remove, g_array_index (chunks, KerfOverlayRange, i));
-        return TRUE;
-      }
+    {
+      guint64 size = g_array_index (chunks, KerfOverlayRange, i).size;
+
+      if (size >= shrink
+          && (best < 0 || size < g_array_index (chunks, KerfOverlayRange, best).size))
+        best = (gint) i;
+    }
+  if (best >= 0)
+    {
+      g_array_append_val (remove, g_array_index (chunks, KerfOverlayRange, best));
+      *give_back = g_array_index (chunks, KerfOverlayRange, best).size - shrink;
+      return TRUE;
+    }
+  /* Else whole chunks from the highest base down. */
   for (guint i = chunks->len; i-- > 0 && removed < shrink;)
     {
       const KerfOverlayRange *c = &g_array_index (chunks, KerfOverlayRange, i);
@@ -198,7 +210,8 @@ kerf_overlay_resize_pool (const KerfResources    *old_res,
       kerf_dt_node_set_u64 (item, "size", grow, KERF_LOC_NONE);
       kerf_dt_node_add_child (op, item);
     }
-  kerf_overlay_add_cpu_items (overlay, "cpu-add", cpu_add, new_res);
+  /* no numa-node-id here: the kernel's pool examples carry reg only */
+  kerf_overlay_add_cpu_items (overlay, "cpu-add", cpu_add, NULL);
   kerf_overlay_add_pci_items (overlay, "device-add", dev_add, aliases);
   return g_steal_pointer (&tree);
 }

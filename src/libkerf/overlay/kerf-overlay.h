@@ -24,9 +24,9 @@
  *             items the reg of a whole pool chunk.
  *   cpu@ID    ID = the physical CPU id in decimal; reg = <u64 id>.
  *   pci@N     N = 0, 1, ... over the PCI ids sorted; pci-id = "DDDD:BB:SS.F".
- *   numa-node-id (u32) is added to memory-add and cpu-add items when the
- *   resources' topology places the item inside one NUMA node, and left out
- *   otherwise (the kernel then picks any node).
+ *   numa-node-id (u32) is added to an instance's memory-add and cpu-add
+ *   items when the resources' topology places the item inside one NUMA
+ *   node, and left out otherwise (it is optional).  Pool items carry none.
  *
  * Device references: a whole device ("eth0", "nvme0") becomes a pci@N item
  * carrying the device's pci-id (the reference may also name the PCI id
@@ -113,9 +113,10 @@ gboolean    kerf_overlay_instance_changes_kernel (const KerfInstance  *old_inst,
  *   memory  grows by one memory-add { memory@0 { size = growth } } (the pool
  *           picks the base); shrinks by memory-remove of whole chunks taken
  *           from `chunks` (the pool's current chunks, as read back from the
- *           pool tree) — one chunk of exactly the shrink size when there is
- *           one, else chunks from the highest base down — plus a memory-add
- *           giving back what was removed beyond the shrink size.  The pool's
+ *           pool tree) — the smallest chunk at least as large as the
+ *           shrink when there is one, else chunks from the highest base
+ *           down — plus a memory-add { size } giving back what was removed
+ *           beyond the shrink size.  The pool's
  *           current size is the sum of `chunks`; `chunks` = NULL means one
  *           chunk (old_res->pool_base, old_res->pool_bytes).
  *   CPUs    cpu-add of the CPUs new in available_cpus (host -> pool),
