@@ -7,8 +7,9 @@
  * the diff before committing them).  The other cases check refusals and the
  * log line.
  *
- * Fixtures are built field by field from the model's public structs, so the
- * test depends on nothing but the generator and the DTB writer. */
+ * Fixtures are built field by field from the model's public structs (the
+ * generator reads fields only); one case goes through the real model's
+ * reader of the kernel's pool tree. */
 #include "config.h"
 
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include <glib/gstdio.h>
 
+#include "kerf-dts.h"
 #include "kerf-error.h"
 #include "kerf-overlay.h"
 
@@ -226,13 +228,17 @@ check_golden (KerfDtTree *tree, const char *name)
   g_autofree char *golden_path = g_test_build_filename (G_TEST_DIST, "overlay", "golden",
                                                      golden_name, NULL);
   g_autofree char *expected = NULL;
+  g_autofree char *dtc = NULL;
 
   g_assert_nonnull (tree);
   g_assert_true (tree->plugin);
   blob = kerf_overlay_to_dtbo (tree, &error);
   g_assert_no_error (error);
   g_assert_nonnull (blob);
-  if (g_find_program_in_path ("dtc") == NULL)
+  g_assert_true (kerf_dtb_check (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob), &error));
+  g_assert_no_error (error);
+  dtc = g_find_program_in_path ("dtc");
+  if (dtc == NULL)
     {
       g_test_skip ("dtc is not installed");
       return;
@@ -644,6 +650,63 @@ test_pool_chunks_from_tree (void)
   g_assert_error (error, KERF_ERROR, KERF_ERROR_PARSE);
 }
 
+/* The real model reading a pool tree as the kernel reports it (two
+ * chunks), then a shrink: the chunk list comes from the same tree. */
+static void
+test_pool_from_model (void)
+{
+  g_autoptr(KerfDtTree) pool = kerf_dt_tree_new ();
+  g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr(KerfModel) model = NULL;
+  g_autoptr(KerfResources) new_res = NULL;
+  g_autoptr(GArray) chunks = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KerfDtTree) tree = NULL;
+  g_autofree char *line = NULL;
+  KerfDtNode *resources, *chunk;
+  const guint64 cpus[] = { 4, 5, 6, 7 };
+  const guint64 reg0[] = { 2 * GiB, 2 * GiB }, reg1[] = { 6 * GiB, GiB };
+
+  kerf_dt_node_set_string (pool->root, "compatible", "multikernel-v1", KERF_LOC_NONE);
+  kerf_dt_node_set_u32 (pool->root, "#address-cells", 2, KERF_LOC_NONE);
+  kerf_dt_node_set_u32 (pool->root, "#size-cells", 2, KERF_LOC_NONE);
+  kerf_dt_node_set_u32 (pool->root, "id", 0, KERF_LOC_NONE);
+  resources = kerf_dt_node_ensure_child (pool->root, "resources", KERF_LOC_NONE);
+  kerf_dt_node_set_u64_array (resources, "cpus", cpus, 4, KERF_LOC_NONE);
+  kerf_dt_node_set_u64_array (resources, "cpus-available", cpus, 4, KERF_LOC_NONE);
+  chunk = kerf_dt_node_ensure_child (resources, "memory@80000000", KERF_LOC_NONE);
+  kerf_dt_node_set_string (chunk, "device_type", "memory", KERF_LOC_NONE);
+  kerf_dt_node_set_u64_array (chunk, "reg", reg0, 2, KERF_LOC_NONE);
+  kerf_dt_node_set_u32 (chunk, "numa-node-id", 0, KERF_LOC_NONE);
+  chunk = kerf_dt_node_ensure_child (resources, "memory@180000000", KERF_LOC_NONE);
+  kerf_dt_node_set_string (chunk, "device_type", "memory", KERF_LOC_NONE);
+  kerf_dt_node_set_u64_array (chunk, "reg", reg1, 2, KERF_LOC_NONE);
+  kerf_dt_node_set_u32 (chunk, "numa-node-id", 0, KERF_LOC_NONE);
+
+  model = kerf_model_from_tree (pool, diags);
+  if (model == NULL)
+    kerf_diag_list_print (diags, stderr);
+  g_assert_nonnull (model);
+  g_assert_nonnull (model->resources);
+  g_assert_cmpuint (model->resources->pool_bytes, ==, 3 * GiB);
+  chunks = kerf_overlay_pool_chunks_from_tree (pool, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chunks->len, ==, 2);
+
+  new_res = kerf_resources_copy (model->resources);
+  new_res->pool_bytes = 2 * GiB;
+  g_array_set_size (new_res->available_cpus, 3);   /* CPU 7 back to the host */
+  tree = kerf_overlay_resize_pool (model->resources, new_res,
+                                   (const KerfOverlayRange *) (gconstpointer) chunks->data,
+                                   chunks->len, &error);
+  g_assert_no_error (error);
+  line = kerf_overlay_describe (tree);
+  /* the 1 GiB chunk at 6 GiB is exactly the shrink */
+  g_assert_cmpstr (line, ==, "resize pool: memory -1 GiB, CPUs -7");
+  g_assert_nonnull (kerf_dt_tree_lookup_path (tree, "/fragment@0/__overlay__/memory-remove/memory@0"));
+  g_assert_null (kerf_dt_tree_lookup_path (tree, "/fragment@0/__overlay__/memory-add"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -670,5 +733,6 @@ main (int argc, char **argv)
   g_test_add_func ("/overlay/refusals", test_refusals);
   g_test_add_func ("/overlay/format-size", test_format_size);
   g_test_add_func ("/overlay/pool-chunks-from-tree", test_pool_chunks_from_tree);
+  g_test_add_func ("/overlay/pool-from-model", test_pool_from_model);
   return g_test_run ();
 }
