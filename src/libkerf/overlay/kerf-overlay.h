@@ -117,8 +117,11 @@ gboolean    kerf_overlay_instance_changes_kernel (const KerfInstance  *old_inst,
  *           shrink when there is one, else chunks from the highest base
  *           down — plus a memory-add { size } giving back what was removed
  *           beyond the shrink size.  The pool's
- *           current size is the sum of `chunks`; `chunks` = NULL means one
- *           chunk (old_res->pool_base, old_res->pool_bytes).
+ *           current size is the sum of `chunks`.  `chunks` = NULL means one
+ *           chunk (old_res->pool_base, old_res->pool_bytes), which is right
+ *           only for a pool never resized (the model sums several chunks
+ *           into pool_bytes): pass kerf_overlay_pool_chunks_from_tree() of
+ *           the pool tree whenever it may hold more than one.
  *   CPUs    cpu-add of the CPUs new in available_cpus (host -> pool),
  *           cpu-remove of those gone (pool -> host);
  *   devices device-add { pci@N { pci-id; alias } } of PCI devices that join
