@@ -1,0 +1,825 @@
+/* kerf-dts-parser.c — recursive-descent parser for dtc's source grammar.
+ *
+ * Follows dtc 1.6.1's dtc-parser.y rule by rule (comments name the rules),
+ * builds KerfDtTree nodes with source locations, and recovers from errors
+ * by skipping to the next ';' or '}' so that one run reports every error.
+ * References, phandles and the plugin trees are done afterwards by
+ * kerf-dts-resolve.c.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "kerf-dts-parser-private.h"
+
+/* ---- token access ----------------------------------------------------- */
+
+KerfDtsToken *
+kerf_dts_parser_peek (KerfDtsParser *p, KerfDtsLexMode mode)
+{
+  if (!p->have)
+    {
+      kerf_dts_lexer_next (p->lx, mode, &p->tok);
+      p->have = TRUE;
+      p->tok_mode = mode;
+    }
+  else if (p->tok_mode != mode)
+    {
+      kerf_dts_lexer_relex (p->lx, mode, &p->tok);
+      p->tok_mode = mode;
+    }
+  return &p->tok;
+}
+
+void
+kerf_dts_parser_advance (KerfDtsParser *p)
+{
+  p->have = FALSE;
+}
+
+gboolean
+kerf_dts_parser_is_punct (const KerfDtsToken *tok, int c)
+{
+  return tok->kind == KERF_TOK_PUNCT && tok->value == (guint64) c;
+}
+
+static void
+check_full (KerfDtsParser *p)
+{
+  if (kerf_diag_list_n_errors (p->diags) >= KERF_DIAG_MAX_ERRORS)
+    p->stop = TRUE;
+}
+
+void
+kerf_dts_parser_error (KerfDtsParser *p, KerfLoc loc, const char *suggestion,
+                       const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  kerf_diag_list_add (p->diags, KERF_SEVERITY_ERROR, loc, NULL, suggestion, "%s", msg);
+  check_full (p);
+}
+
+void
+kerf_dts_parser_unexpected (KerfDtsParser *p, const KerfDtsToken *tok, const char *expected)
+{
+  g_autofree char *what = kerf_dts_token_describe (tok);
+  if (tok->kind == KERF_TOK_EOF)
+    kerf_dts_parser_error (p, tok->loc, NULL, "unexpected end of file (expected %s)", expected);
+  else
+    kerf_dts_parser_error (p, tok->loc, NULL, "unexpected %s (expected %s)", what, expected);
+}
+
+/* Expects punctuation `c`; reports and leaves the token otherwise. */
+static gboolean
+expect (KerfDtsParser *p, KerfDtsLexMode mode, int c)
+{
+  KerfDtsToken *t = kerf_dts_parser_peek (p, mode);
+  if (kerf_dts_parser_is_punct (t, c))
+    {
+      kerf_dts_parser_advance (p);
+      return TRUE;
+    }
+  char want[4] = { '\'', (char) c, '\'', 0 };
+  kerf_dts_parser_unexpected (p, t, want);
+  return FALSE;
+}
+
+/* Error recovery: skip to after the next ';' of this nesting level, or to
+ * (not past) a '}' that closes the current body. */
+static void
+recover (KerfDtsParser *p)
+{
+  int depth = 0;
+  for (;;)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+      if (t->kind == KERF_TOK_EOF)
+        return;
+      if (kerf_dts_parser_is_punct (t, '{'))
+        depth++;
+      else if (kerf_dts_parser_is_punct (t, '}'))
+        {
+          if (depth == 0)
+            return;
+          depth--;
+          if (depth == 0)
+            {
+              kerf_dts_parser_advance (p);
+              t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+              if (kerf_dts_parser_is_punct (t, ';'))
+                kerf_dts_parser_advance (p);
+              return;
+            }
+        }
+      else if (kerf_dts_parser_is_punct (t, ';') && depth == 0)
+        {
+          kerf_dts_parser_advance (p);
+          return;
+        }
+      kerf_dts_parser_advance (p);
+    }
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static void
+put_be (GByteArray *v, guint64 x, guint bits)
+{
+  guint8 b[8];
+  guint n = bits / 8;
+  for (guint i = 0; i < n; i++)
+    b[i] = (guint8) (x >> (8 * (n - 1 - i)));
+  g_byte_array_append (v, b, n);
+}
+
+typedef struct {
+  guint64 value;
+  KerfLoc loc;
+  gsize   offset;
+  gboolean overflow;
+} Cell;
+
+/* arrayprefix ... '>' : cells of `bits` width. */
+static gboolean
+parse_cells (KerfDtsParser *p, KerfDtProp *prop, guint bits)
+{
+  static const KerfDtMarkKind types[] = { KERF_DT_MARK_TYPE_U8, KERF_DT_MARK_TYPE_U16,
+                                          KERF_DT_MARK_TYPE_U32, KERF_DT_MARK_TYPE_U64 };
+  guint ti = bits == 8 ? 0 : bits == 16 ? 1 : bits == 32 ? 2 : 3;
+  gsize start = prop->value->len;
+  kerf_dt_prop_add_mark (prop, types[ti], start, NULL, KERF_LOC_NONE);
+  guint64 mask = bits < 64 ? (G_GUINT64_CONSTANT (1) << bits) - 1 : G_MAXUINT64;
+  g_autoptr(GArray) cells = g_array_new (FALSE, FALSE, sizeof (Cell));
+  gboolean any_ref = FALSE;
+  guint n_items = 0;
+
+  for (;;)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+      if (kerf_dts_parser_is_punct (t, '>'))
+        {
+          kerf_dts_parser_advance (p);
+          break;
+        }
+      if (t->kind == KERF_TOK_LABEL)
+        {
+          g_autofree char *l = g_strndup (t->text, t->len);
+          kerf_dt_prop_add_mark (prop, KERF_DT_MARK_LABEL, prop->value->len, l, t->loc);
+          kerf_dts_parser_advance (p);
+          continue;
+        }
+      if (t->kind == KERF_TOK_REF)
+        {
+          g_autofree char *r = g_strndup (t->text, t->len);
+          if (bits != 32)
+            kerf_dts_parser_error (p, t->loc, "use a plain <...> array for phandles",
+                                   "references are only allowed in arrays with 32-bit elements");
+          else
+            kerf_dt_prop_add_mark (prop, KERF_DT_MARK_REF_PHANDLE, prop->value->len, r, t->loc);
+          put_be (prop->value, mask, bits);
+          any_ref = TRUE;
+          n_items++;
+          kerf_dts_parser_advance (p);
+          continue;
+        }
+      if (t->kind == KERF_TOK_NUMBER || kerf_dts_parser_is_punct (t, '('))
+        {
+          Cell c = { 0, t->loc, prop->value->len, FALSE };
+          if (!kerf_dts_parse_prim (p, &c.value))
+            return FALSE;
+          c.overflow = bits < 64 && c.value > mask && (c.value | mask) != G_MAXUINT64;
+          put_be (prop->value, c.value, bits);
+          g_array_append_val (cells, c);
+          n_items++;
+          continue;
+        }
+      if (kerf_dts_parser_is_punct (t, '-') || kerf_dts_parser_is_punct (t, '~')
+          || kerf_dts_parser_is_punct (t, '!'))
+        {
+          kerf_dts_parser_error (p, t->loc, "put the expression in parentheses, e.g. <(-1)>",
+                                 "unexpected '%c' in cell array: only a number, a character "
+                                 "or a (parenthesised expression) can stand here", (int) t->value);
+          return FALSE;
+        }
+      kerf_dts_parser_unexpected (p, t, "a cell value, '&label' or '>'");
+      return FALSE;
+    }
+
+  /* Range checks.  SPEC §2: in /multikernel-v1/ a two-cell value whose
+   * second literal overflows 32 bits means that 64-bit number. */
+  for (guint i = 0; i < cells->len; i++)
+    {
+      Cell *c = &g_array_index (cells, Cell, i);
+      if (!c->overflow)
+        continue;
+      gboolean pair = bits == 32 && n_items == 2 && !any_ref && cells->len == 2 && i == 1
+                      && !g_array_index (cells, Cell, 0).overflow;
+      guint64 hi = pair ? g_array_index (cells, Cell, 0).value : 0;
+      gboolean fits = pair && (c->value >> 32) <= G_MAXUINT32 - hi;
+      guint64 whole = fits ? (hi << 32) + c->value : 0;
+      g_autofree char *spelling = fits
+        ? g_strdup_printf ("<0x%" G_GINT64_MODIFIER "x 0x%" G_GINT64_MODIFIER "x> or /bits/ 64 <0x%"
+                           G_GINT64_MODIFIER "x>", whole >> 32, whole & 0xffffffff, whole)
+        : NULL;
+      if (fits && p->tree->dialect == KERF_DT_DIALECT_MULTIKERNEL_V1)
+        {
+          guint8 *b = prop->value->data + c->offset - 4;
+          for (int k = 0; k < 8; k++)
+            b[k] = (guint8) (whole >> (56 - 8 * k));
+          g_autofree char *sugg = g_strdup_printf ("use %s", spelling);
+          kerf_diag_list_add (p->diags, KERF_SEVERITY_WARNING, c->loc, NULL, sugg,
+                              "cell value 0x%" G_GINT64_MODIFIER "x does not fit in 32 bits; "
+                              "read as the 64-bit value 0x%" G_GINT64_MODIFIER "x",
+                              c->value, whole);
+          continue;
+        }
+      g_autofree char *sugg = fits ? g_strdup_printf ("split the value into two cells: %s", spelling) : NULL;
+      kerf_dts_parser_error (p, c->loc, sugg, "value 0x%" G_GINT64_MODIFIER "x out of range for %u-bit array element",
+                             c->value, bits);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_bytes (KerfDtsParser *p, KerfDtProp *prop)
+{
+  kerf_dt_prop_add_mark (prop, KERF_DT_MARK_TYPE_BYTES, prop->value->len, NULL, KERF_LOC_NONE);
+  for (;;)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_BYTES);
+      if (kerf_dts_parser_is_punct (t, ']'))
+        {
+          kerf_dts_parser_advance (p);
+          return TRUE;
+        }
+      if (t->kind == KERF_TOK_BYTE)
+        g_byte_array_append (prop->value, (guint8[]) { (guint8) t->value }, 1);
+      else if (t->kind == KERF_TOK_LABEL)
+        {
+          g_autofree char *l = g_strndup (t->text, t->len);
+          kerf_dt_prop_add_mark (prop, KERF_DT_MARK_LABEL, prop->value->len, l, t->loc);
+        }
+      else
+        {
+          g_autofree char *what = kerf_dts_token_describe (t);
+          kerf_dts_parser_error (p, t->loc, "write each byte as two hex digits, e.g. [00 1f 2a]",
+                                 "unexpected %s in byte string (expected two hex digits or ']')", what);
+          return FALSE;
+        }
+      kerf_dts_parser_advance (p);
+    }
+}
+
+/* DT_INCBIN '(' DT_STRING [',' integer_prim ',' integer_prim] ')' */
+static gboolean
+parse_incbin (KerfDtsParser *p, KerfDtProp *prop, KerfLoc loc)
+{
+  if (!expect (p, KERF_DTS_LEX_VALUE, '('))
+    return FALSE;
+  KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+  if (t->kind != KERF_TOK_STRING)
+    {
+      kerf_dts_parser_unexpected (p, t, "a file name string");
+      return FALSE;
+    }
+  g_autofree char *name = g_strndup (t->text, t->len);
+  kerf_dts_parser_advance (p);
+  guint64 off = 0, len = G_MAXUINT64;
+  t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+  if (kerf_dts_parser_is_punct (t, ','))
+    {
+      kerf_dts_parser_advance (p);
+      if (!kerf_dts_parse_prim (p, &off) || !expect (p, KERF_DTS_LEX_VALUE, ',')
+          || !kerf_dts_parse_prim (p, &len))
+        return FALSE;
+    }
+  if (!expect (p, KERF_DTS_LEX_VALUE, ')'))
+    return FALSE;
+  g_autoptr(GBytes) data = kerf_dts_lexer_read_incbin (p->lx, name, loc);
+  if (data == NULL)
+    {
+      check_full (p);
+      return TRUE;  /* reported; the syntax was fine */
+    }
+  gsize dlen = 0;
+  const guint8 *d = g_bytes_get_data (data, &dlen);
+  if (off > dlen || (len != G_MAXUINT64 && len > dlen - off))
+    {
+      kerf_dts_parser_error (p, loc, NULL, "/incbin/ range %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT
+                             " is outside \"%s\" (%" G_GSIZE_FORMAT " bytes)", off, len, name, dlen);
+      return TRUE;
+    }
+  kerf_dt_prop_add_mark (prop, KERF_DT_MARK_TYPE_BYTES, prop->value->len, NULL, KERF_LOC_NONE);
+  g_byte_array_append (prop->value, d + off, (guint) (len == G_MAXUINT64 ? dlen - off : len));
+  return TRUE;
+}
+
+/* propdata: comma-separated chunks with labels around them, then ';'. */
+static gboolean
+parse_value (KerfDtsParser *p, KerfDtProp *prop)
+{
+  for (;;)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+      while (t->kind == KERF_TOK_LABEL)
+        {
+          g_autofree char *l = g_strndup (t->text, t->len);
+          kerf_dt_prop_add_mark (prop, KERF_DT_MARK_LABEL, prop->value->len, l, t->loc);
+          kerf_dts_parser_advance (p);
+          t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+        }
+      if (t->kind == KERF_TOK_STRING)
+        {
+          kerf_dt_prop_add_mark (prop, KERF_DT_MARK_TYPE_STRING, prop->value->len, NULL, KERF_LOC_NONE);
+          g_byte_array_append (prop->value, (const guint8 *) t->text, (guint) t->len);
+          g_byte_array_append (prop->value, (const guint8 *) "", 1);
+          kerf_dts_parser_advance (p);
+        }
+      else if (kerf_dts_parser_is_punct (t, '<'))
+        {
+          kerf_dts_parser_advance (p);
+          if (!parse_cells (p, prop, 32))
+            return FALSE;
+        }
+      else if (t->kind == KERF_TOK_BITS)
+        {
+          kerf_dts_parser_advance (p);
+          t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+          guint bits = 32;
+          if (t->kind != KERF_TOK_NUMBER)
+            {
+              kerf_dts_parser_unexpected (p, t, "8, 16, 32 or 64 after /bits/");
+              return FALSE;
+            }
+          if (t->value != 8 && t->value != 16 && t->value != 32 && t->value != 64)
+            kerf_dts_parser_error (p, t->loc, "use /bits/ 8, 16, 32 or 64",
+                                   "invalid /bits/ value %" G_GUINT64_FORMAT, t->value);
+          else
+            bits = (guint) t->value;
+          kerf_dts_parser_advance (p);
+          if (!expect (p, KERF_DTS_LEX_VALUE, '<') || !parse_cells (p, prop, bits))
+            return FALSE;
+        }
+      else if (kerf_dts_parser_is_punct (t, '['))
+        {
+          kerf_dts_parser_advance (p);
+          if (!parse_bytes (p, prop))
+            return FALSE;
+        }
+      else if (t->kind == KERF_TOK_REF)
+        {
+          g_autofree char *r = g_strndup (t->text, t->len);
+          kerf_dt_prop_add_mark (prop, KERF_DT_MARK_TYPE_STRING, prop->value->len, NULL, KERF_LOC_NONE);
+          kerf_dt_prop_add_mark (prop, KERF_DT_MARK_REF_PATH, prop->value->len, r, t->loc);
+          kerf_dts_parser_advance (p);
+        }
+      else if (t->kind == KERF_TOK_INCBIN)
+        {
+          KerfLoc loc = t->loc;
+          kerf_dts_parser_advance (p);
+          if (!parse_incbin (p, prop, loc))
+            return FALSE;
+        }
+      else
+        {
+          kerf_dts_parser_unexpected (p, t, "a value: \"string\", <cells>, [bytes] or &label");
+          return FALSE;
+        }
+      t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+      while (t->kind == KERF_TOK_LABEL)
+        {
+          g_autofree char *l = g_strndup (t->text, t->len);
+          kerf_dt_prop_add_mark (prop, KERF_DT_MARK_LABEL, prop->value->len, l, t->loc);
+          kerf_dts_parser_advance (p);
+          t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+        }
+      if (kerf_dts_parser_is_punct (t, ','))
+        {
+          kerf_dts_parser_advance (p);
+          continue;
+        }
+      if (kerf_dts_parser_is_punct (t, ';'))
+        {
+          kerf_dts_parser_advance (p);
+          return TRUE;
+        }
+      kerf_dts_parser_unexpected (p, t, "',' or ';'");
+      return FALSE;
+    }
+}
+
+/* ---- nodes ------------------------------------------------------------- */
+
+static void
+check_name (KerfDtsParser *p, const char *name, gboolean is_node, KerfLoc loc)
+{
+  const char *ok = is_node ? "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+-@"
+                           : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+*#?-";
+  gsize bad = strspn (name, ok);
+  if (name[bad] != '\0')
+    kerf_dts_parser_error (p, kerf_loc_make (loc.file, loc.line, loc.col + (guint32) bad), NULL,
+                           "bad character '%c' in %s name '%s'", name[bad],
+                           is_node ? "node" : "property", name);
+  else if (is_node)
+    {
+      const char *at = strchr (name, '@');
+      if (at != NULL && strchr (at + 1, '@') != NULL)
+        kerf_dts_parser_error (p, loc, NULL, "multiple '@' characters in node name '%s'", name);
+      else if (name[0] == '@' || name[0] == '\0')
+        kerf_dts_parser_error (p, loc, NULL, "node name '%s' has no base name", name);
+    }
+}
+
+static void take_labels (GPtrArray *into, GPtrArray *labels)
+{
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const char *l = labels->pdata[i];
+      gboolean dup = FALSE;
+      for (guint j = 0; j < into->len && !dup; j++)
+        dup = strcmp (into->pdata[j], l) == 0;
+      if (!dup)
+        g_ptr_array_add (into, g_strdup (l));
+    }
+}
+
+static KerfDtNode *parse_node_body (KerfDtsParser *p, const char *name, KerfLoc loc);
+
+/* One propdef or subnode inside a body.  Returns FALSE at '}' / EOF. */
+static void
+parse_body_item (KerfDtsParser *p, KerfDtNode *node, gboolean *seen_child)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  gboolean omit = FALSE;
+  KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+  for (;;)
+    {
+      if (t->kind == KERF_TOK_LABEL)
+        g_ptr_array_add (labels, g_strndup (t->text, t->len));
+      else if (t->kind == KERF_TOK_OMIT_NO_REF)
+        omit = TRUE;
+      else
+        break;
+      kerf_dts_parser_advance (p);
+      t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+    }
+
+  if (t->kind == KERF_TOK_DEL_PROP || t->kind == KERF_TOK_DEL_NODE)
+    {
+      gboolean is_node = t->kind == KERF_TOK_DEL_NODE;
+      kerf_dts_parser_advance (p);
+      t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+      if (t->kind != KERF_TOK_NAME)
+        {
+          kerf_dts_parser_unexpected (p, t, is_node ? "a node name" : "a property name");
+          recover (p);
+          return;
+        }
+      g_autofree char *name = g_strndup (t->text, t->len);
+      KerfLoc loc = t->loc;
+      kerf_dts_parser_advance (p);
+      if (!expect (p, KERF_DTS_LEX_NAME, ';'))
+        {
+          recover (p);
+          return;
+        }
+      if (!is_node && *seen_child)
+        kerf_dts_parser_error (p, loc, "move it above the first child node",
+                               "/delete-property/ after a child node: properties must precede subnodes");
+      if (is_node)
+        {
+          *seen_child = TRUE;
+          KerfDtNode *marker = kerf_dt_node_new (name, loc);
+          kerf_dt_node_add_child (node, marker);
+          kerf_dts_mark_deleted (p, marker);
+        }
+      else
+        {
+          KerfDtProp *marker = kerf_dt_prop_new (name, loc);
+          g_ptr_array_add (node->props, marker);
+          kerf_dts_mark_deleted (p, marker);
+        }
+      return;
+    }
+
+  if (t->kind != KERF_TOK_NAME)
+    {
+      kerf_dts_parser_unexpected (p, t, "a property or node name, or '}'");
+      recover (p);
+      return;
+    }
+  g_autofree char *name = g_strndup (t->text, t->len);
+  KerfLoc loc = t->loc;
+  kerf_dts_parser_advance (p);
+  t = kerf_dts_parser_peek (p, KERF_DTS_LEX_VALUE);
+
+  if (kerf_dts_parser_is_punct (t, '{'))
+    {
+      check_name (p, name, TRUE, loc);
+      KerfDtNode *child = parse_node_body (p, name, loc);
+      if (child == NULL)
+        return;
+      take_labels (child->labels, labels);
+      kerf_dt_node_add_child (node, child);
+      if (omit)
+        g_hash_table_add (p->omit, child);
+      *seen_child = TRUE;
+      return;
+    }
+  if (omit)
+    kerf_dts_parser_error (p, loc, NULL, "/omit-if-no-ref/ applies to nodes, not to property '%s'", name);
+  if (*seen_child)
+    kerf_dts_parser_error (p, loc, "move the property above the first child node",
+                           "property '%s' after a child node: properties must precede subnodes",
+                           name);
+  check_name (p, name, FALSE, loc);
+  KerfDtProp *prop = kerf_dt_prop_new (name, loc);
+  take_labels (prop->labels, labels);
+  g_ptr_array_add (node->props, prop);
+  if (kerf_dts_parser_is_punct (t, ';'))
+    {
+      kerf_dts_parser_advance (p);
+      return;
+    }
+  if (!kerf_dts_parser_is_punct (t, '='))
+    {
+      kerf_dts_parser_unexpected (p, t, "'=', ';' or '{'");
+      recover (p);
+      return;
+    }
+  kerf_dts_parser_advance (p);
+  if (!parse_value (p, prop))
+    recover (p);
+}
+
+/* nodedef: '{' proplist subnodes '}' ';'   (at the '{') */
+static KerfDtNode *
+parse_node_body (KerfDtsParser *p, const char *name, KerfLoc loc)
+{
+  if (!expect (p, KERF_DTS_LEX_NAME, '{'))
+    {
+      recover (p);
+      return NULL;
+    }
+  KerfDtNode *node = kerf_dt_node_new (name, loc);
+  gboolean seen_child = FALSE;
+  for (;;)
+    {
+      if (p->stop)
+        return node;
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+      if (kerf_dts_parser_is_punct (t, '}'))
+        {
+          kerf_dts_parser_advance (p);
+          t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+          if (kerf_dts_parser_is_punct (t, ';'))
+            kerf_dts_parser_advance (p);
+          else
+            kerf_dts_parser_error (p, t->loc, "add ';' after the closing '}'",
+                                   "missing ';' after '}' of node '%s'",
+                                   name[0] != '\0' ? name : "/");
+          return node;
+        }
+      if (t->kind == KERF_TOK_EOF)
+        {
+          kerf_dts_parser_error (p, t->loc, NULL, "unexpected end of file: node '%s' "
+                                 "(opened at line %u) is not closed with '};'",
+                                 name[0] != '\0' ? name : "/", loc.line);
+          return node;
+        }
+      parse_body_item (p, node, &seen_child);
+    }
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+static void
+parse_headers (KerfDtsParser *p)
+{
+  gboolean any = FALSE;
+  for (;;)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+      if (t->kind == KERF_TOK_DTS_V1 || t->kind == KERF_TOK_MK_V1)
+        {
+          if (t->kind == KERF_TOK_MK_V1)
+            p->tree->dialect = KERF_DT_DIALECT_MULTIKERNEL_V1;
+          any = TRUE;
+        }
+      else if (t->kind == KERF_TOK_PLUGIN && any)
+        p->tree->plugin = TRUE;
+      else
+        break;
+      kerf_dts_parser_advance (p);
+      if (!expect (p, KERF_DTS_LEX_NAME, ';'))
+        recover (p);
+    }
+  if (!any)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+      kerf_dts_parser_error (p, t->loc, "start the file with /dts-v1/; (or /multikernel-v1/;)",
+                             "missing /dts-v1/; header");
+    }
+}
+
+static void
+parse_memreserves (KerfDtsParser *p)
+{
+  for (;;)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+      guint n_labels = 0;
+      while (t->kind == KERF_TOK_LABEL)
+        {
+          /* labels on /memreserve/ only name the entry; nothing refers to them */
+          n_labels++;
+          kerf_dts_parser_advance (p);
+          t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+        }
+      if (t->kind != KERF_TOK_MEMRESERVE)
+        {
+          if (n_labels > 0)
+            kerf_dts_parser_unexpected (p, t, "/memreserve/ or a node after the label");
+          return;
+        }
+      kerf_dts_parser_advance (p);
+      KerfDtReserve r = { 0, 0 };
+      if (!kerf_dts_parse_prim (p, &r.address) || !kerf_dts_parse_prim (p, &r.size)
+          || !expect (p, KERF_DTS_LEX_VALUE, ';'))
+        {
+          recover (p);
+          continue;
+        }
+      g_array_append_val (p->tree->reserves, r);
+    }
+}
+
+static void
+define_root (KerfDtsParser *p, KerfDtNode *node)
+{
+  if (!p->root_defined)
+    {
+      /* dtc takes the first "/ { }" as the tree itself, not merged */
+      KerfDtTree *tree = p->tree;
+      KerfDtNode *old = tree->root;
+      take_labels (node->labels, old->labels);
+      tree->root = node;
+      kerf_dt_node_free (old);
+      p->root_defined = TRUE;
+    }
+  else
+    kerf_dts_merge_nodes (p, p->tree->root, node);
+}
+
+static void
+parse_devicetree (KerfDtsParser *p)
+{
+  gboolean any = FALSE;
+  while (!p->stop)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+      if (t->kind == KERF_TOK_EOF)
+        break;
+      g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+      while (t->kind == KERF_TOK_LABEL)
+        {
+          g_ptr_array_add (labels, g_strndup (t->text, t->len));
+          kerf_dts_parser_advance (p);
+          t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+        }
+      if (kerf_dts_parser_is_punct (t, '/'))
+        {
+          KerfLoc loc = t->loc;
+          kerf_dts_parser_advance (p);
+          KerfDtNode *node = parse_node_body (p, "", loc);
+          if (node != NULL)
+            {
+              take_labels (node->labels, labels);
+              define_root (p, node);
+            }
+          any = TRUE;
+        }
+      else if (t->kind == KERF_TOK_REF)
+        {
+          g_autofree char *ref = g_strndup (t->text, t->len);
+          KerfLoc loc = t->loc;
+          kerf_dts_parser_advance (p);
+          KerfDtNode *node = parse_node_body (p, "", loc);
+          if (node == NULL)
+            continue;
+          KerfDtNode *target = kerf_dts_lookup_ref (p, ref);
+          if (target == NULL && p->tree->plugin && labels->len == 0)
+            {
+              /* a target outside this overlay: dtc makes a fragment */
+              kerf_dts_add_fragment (p, node, ref, loc);
+              any = TRUE;
+              continue;
+            }
+          if (target == NULL)
+            {
+              kerf_dts_parser_error (p, loc, ref[0] == '/' ? "check the path" :
+                                     "define the label before this override (labels are "
+                                     "looked up where the override stands)",
+                                     "label or path '%s' not found", ref);
+              kerf_dts_discard_node (p, node);
+              continue;
+            }
+          take_labels (node->labels, labels);
+          kerf_dts_merge_nodes (p, target, node);
+          any = TRUE;
+        }
+      else if (t->kind == KERF_TOK_DEL_NODE || t->kind == KERF_TOK_OMIT_NO_REF)
+        {
+          gboolean del = t->kind == KERF_TOK_DEL_NODE;
+          kerf_dts_parser_advance (p);
+          t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+          if (t->kind != KERF_TOK_REF)
+            {
+              kerf_dts_parser_unexpected (p, t, "&label or &{/path}");
+              recover (p);
+              continue;
+            }
+          g_autofree char *ref = g_strndup (t->text, t->len);
+          KerfLoc loc = t->loc;
+          kerf_dts_parser_advance (p);
+          if (!expect (p, KERF_DTS_LEX_NAME, ';'))
+            recover (p);
+          KerfDtNode *target = kerf_dts_lookup_ref (p, ref);
+          if (target == NULL)
+            kerf_dts_parser_error (p, loc, NULL, "label or path '%s' not found", ref);
+          else if (del)
+            kerf_dts_delete_node (p, target);
+          else
+            g_hash_table_add (p->omit, target);
+        }
+      else
+        {
+          kerf_dts_parser_unexpected (p, t, any ? "'/ {', '&label {' or end of file"
+                                                : "'/ {' (the root node)");
+          recover (p);
+        }
+    }
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+KerfDtTree *
+kerf_dts_parse_data (const char *display_name, const char *text, gsize len,
+                     const char *base_dir, KerfDtsParseFlags flags, KerfDiagList *diags)
+{
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  g_return_val_if_fail (diags != NULL, NULL);
+
+  guint errors_before = kerf_diag_list_n_errors (diags);
+  KerfDtsParser p = { 0 };
+  p.lx = kerf_dts_lexer_new (display_name, text != NULL ? text : "", len, base_dir, flags, diags);
+  p.diags = diags;
+  p.tree = kerf_dt_tree_new ();
+  p.deleted = g_hash_table_new (NULL, NULL);
+  p.omit = g_hash_table_new (NULL, NULL);
+  check_full (&p);
+
+  parse_headers (&p);
+  parse_memreserves (&p);
+  parse_devicetree (&p);
+  if (!p.stop && !p.root_defined && !p.tree->plugin)
+    {
+      KerfDtsToken *t = kerf_dts_parser_peek (&p, KERF_DTS_LEX_NAME);
+      kerf_dts_parser_error (&p, t->loc, "add a root node: / { };", "no root node");
+    }
+
+  /* References are resolved only in a tree that parsed cleanly: after
+   * error recovery dropped parts, "unknown label" would be noise. */
+  gboolean ok = kerf_diag_list_n_errors (diags) == errors_before && !p.stop;
+  ok = ok && kerf_dts_resolve (&p);
+  ok = ok && kerf_diag_list_n_errors (diags) == errors_before;
+
+  g_hash_table_unref (p.deleted);
+  g_hash_table_unref (p.omit);
+  kerf_dts_lexer_free (p.lx);
+  if (!ok)
+    {
+      kerf_dt_tree_free (p.tree);
+      return NULL;
+    }
+  return p.tree;
+}
+
+KerfDtTree *
+kerf_dts_parse_file (const char *path, KerfDiagList *diags)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+  if (!g_file_get_contents (path, &contents, &len, &error))
+    {
+      kerf_diag_error (diags, kerf_loc_make (path, 0, 0), "cannot read file: %s", error->message);
+      return NULL;
+    }
+  g_autofree char *dir = g_path_get_dirname (path);
+  return kerf_dts_parse_data (path, contents, len, dir, KERF_DTS_PARSE_NONE, diags);
+}
