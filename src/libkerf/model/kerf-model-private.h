@@ -13,6 +13,9 @@ typedef struct {
   KerfModel         *model;
   /* /aliases entries "path" -> "alias", for device names in the kernel schema */
   GHashTable        *alias_of_path;
+  /* the kernel schema names devices by alias first (a DTB keeps no labels);
+   * the others by label first */
+  gboolean           alias_first;
   /* errors this pass added (the diag list stops counting when full) */
   guint              n_errors;
   /* /device-references node -> its KerfDeviceRef (owned by the model) */
@@ -51,8 +54,8 @@ gboolean kerf_model_read_string (KerfModelReader *r, const KerfDtNode *node, con
                                  gboolean required, gboolean first_of_list,
                                  char **out, KerfLoc *loc);
 
-/* Stable name of a device node: an alias pointing at it (kernel schema),
- * else its first label, else its node name. */
+/* Stable name of a device node: its first label, else an /aliases entry
+ * pointing at it, else its node name (alias before label when alias_first). */
 char *kerf_model_device_node_name (KerfModelReader *r, const KerfDtNode *node);
 
 /* kerf-model-read-state.c: devices, device references, instances. */
@@ -61,6 +64,9 @@ void        kerf_model_read_devices (KerfModelReader *r, const KerfDtNode *devic
                                      KerfResources *res);
 void        kerf_model_read_device_refs (KerfModelReader *r);
 void        kerf_model_read_instances (KerfModelReader *r, gboolean u64_cpus);
+
+/* Fills alias_of_path from /aliases. */
+void        kerf_model_read_aliases (KerfModelReader *r);
 
 /* kerf-model-read.c: the NUMA topology (nested node layout, any schema). */
 void        kerf_model_read_topology (KerfModelReader *r, const KerfDtNode *topology,

@@ -211,13 +211,15 @@ kerf_model_read_string (KerfModelReader *r, const KerfDtNode *node, const char *
 char *
 kerf_model_device_node_name (KerfModelReader *r, const KerfDtNode *node)
 {
+  const char *alias = NULL;
+
   if (r->alias_of_path != NULL)
     {
       g_autofree char *path = kerf_dt_node_path (node);
-      const char *alias = g_hash_table_lookup (r->alias_of_path, path);
-      if (alias != NULL)
-        return g_strdup (alias);
+      alias = g_hash_table_lookup (r->alias_of_path, path);
     }
+  if (alias != NULL && (r->alias_first || node->labels->len == 0))
+    return g_strdup (alias);
   /* The label, never the unit address: upstream collapsed "eth0: ethernet@0"
    * and "nvme0: storage@0" into one device "0". */
   if (node->labels->len > 0)

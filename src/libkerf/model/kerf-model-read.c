@@ -202,7 +202,7 @@ kerf_model_read_flat (KerfModelReader *r, const KerfDtNode *resources)
 
 /* ---- kernel baseline / pool tree ------------------------------------ */
 
-static void
+void
 kerf_model_read_aliases (KerfModelReader *r)
 {
   const KerfDtNode *aliases = kerf_dt_tree_lookup_path (r->tree, "/aliases");
@@ -257,8 +257,6 @@ kerf_model_read_kernel (KerfModelReader *r, const KerfDtNode *resources)
   const KerfDtNode *child;
   gboolean have_base = FALSE, have_chunk = FALSE;
   guint64 end = 0;
-
-  kerf_model_read_aliases (r);
 
   res->cpus_loc = res->memory_loc = resources->loc;
   kerf_model_read_id_list (r, resources, "cpus", TRUE, TRUE, "CPU",
@@ -395,7 +393,7 @@ kerf_model_detect_schema (KerfModelReader *r, const KerfDtNode *resources, KerfS
 KerfModel *
 kerf_model_from_tree_full (const KerfDtTree *tree, KerfModelReadFlags flags, KerfDiagList *diags)
 {
-  KerfModelReader r = { tree, flags, diags, NULL, NULL, 0, NULL };
+  KerfModelReader r = { tree, flags, diags, NULL, NULL, FALSE, 0, NULL };
   g_autoptr (KerfModel) model = kerf_model_new ();
   const KerfDtNode *resources = kerf_dt_tree_lookup_path (tree, "/resources");
 
@@ -403,12 +401,14 @@ kerf_model_from_tree_full (const KerfDtTree *tree, KerfModelReadFlags flags, Ker
 
   r.model = model;
   model->source_name = g_strdup (tree->root->loc.file);
+  kerf_model_read_aliases (&r);
   if (resources != NULL)
     {
       KerfSchema schema;
       if (!kerf_model_detect_schema (&r, resources, &schema))
         return NULL;
       model->schema = schema;
+      r.alias_first = schema == KERF_SCHEMA_KERNEL;
       switch (schema)
         {
         case KERF_SCHEMA_NESTED:

@@ -216,9 +216,7 @@ kerf_model_to_kernel_baseline (const KerfModel *model, GError **error)
   const KerfResources *res = model->resources;
   g_autoptr (GString) problems = g_string_new (NULL);
   g_autoptr (GArray) chunks = NULL;
-  g_autoptr (KerfDtNode) devices = kerf_dt_node_new ("devices", KERF_LOC_NONE);
-  g_autoptr (KerfDtNode) aliases = kerf_dt_node_new ("aliases", KERF_LOC_NONE);
-  KerfDtNode *resources;
+  KerfDtNode *resources, *devices, *aliases;
 
   if (res == NULL)
     {
@@ -251,16 +249,19 @@ kerf_model_to_kernel_baseline (const KerfModel *model, GError **error)
         kerf_dt_node_set_u32 (mem, "numa-node-id", (guint32) c->node, KERF_LOC_NONE);
     }
 
+  /* attached from the start: the aliases hold the devices' full paths */
+  devices = kerf_dt_node_ensure_child (resources, "devices", KERF_LOC_NONE);
+  aliases = kerf_dt_node_ensure_child (tree->root, "aliases", KERF_LOC_NONE);
   for (guint i = 0; i < res->devices->len; i++)
     {
       const KerfDevice *dev = g_ptr_array_index (res->devices, i);
       if (!dev->host_reserved)  /* the host keeps those */
         kerf_model_write_kernel_device (dev, devices, aliases, problems);
     }
-  if (devices->children->len > 0)
-    kerf_dt_node_add_child (resources, g_steal_pointer (&devices));
-  if (aliases->props->len > 0)
-    kerf_dt_node_add_child (tree->root, g_steal_pointer (&aliases));
+  if (devices->children->len == 0)
+    kerf_dt_node_remove_child (resources, devices);
+  if (aliases->props->len == 0)
+    kerf_dt_node_remove_child (tree->root, aliases);
 
   if (problems->len > 0)
     {
@@ -402,8 +403,22 @@ kerf_state_write_resources (KerfStateWriter *w, const KerfResources *res)
   if (res->devices->len > 0)
     {
       KerfDtNode *devices = kerf_dt_node_ensure_child (resources, "devices", KERF_LOC_NONE);
+      KerfDtNode *aliases = kerf_dt_node_ensure_child (w->tree->root, "aliases", KERF_LOC_NONE);
       for (guint i = 0; i < res->devices->len; i++)
-        kerf_state_write_device (w, devices, g_ptr_array_index (res->devices, i));
+        {
+          const KerfDevice *dev = g_ptr_array_index (res->devices, i);
+          KerfDtNode *node;
+          g_autofree char *path = NULL;
+          kerf_state_write_device (w, devices, dev);
+          /* Labels do not survive a DTB (no __symbols__); aliases do, so
+           * the names read back the same from either form. */
+          node = g_hash_table_lookup (w->device_nodes, dev->name);
+          path = kerf_dt_node_path (node);
+          if (kerf_model_is_prop_name (dev->name) && kerf_dt_node_get_prop (aliases, dev->name) == NULL)
+            kerf_dt_node_set_string (aliases, dev->name, path, KERF_LOC_NONE);
+        }
+      if (aliases->props->len == 0)
+        kerf_dt_node_remove_child (w->tree->root, aliases);
     }
 
   if (res->numa_nodes->len > 0)

@@ -1,0 +1,765 @@
+/* test-model.c — the resource model on trees built with the kerf-dt.h
+ * setters: the three schemas, locations, schema errors, the kernel
+ * baseline (golden DTS) and model -> state tree -> model round trips. */
+#include "config.h"
+
+#include <string.h>
+
+#include "kerf-dts.h"
+#include "kerf-error.h"
+#include "kerf-model.h"
+#include "model-test-util.h"
+
+/* ---- trees ---------------------------------------------------------- */
+
+/* The seed README's baseline, one line per property so locations differ. */
+static KerfDtTree *
+seed_tree (gboolean with_ids)
+{
+  KerfDtTree *tree = kerf_dt_tree_new ();
+  KerfDtNode *res, *cpus, *mem, *devs, *eth, *nvme;
+  guint32 host[] = { 0, 1, 2, 3 };
+  guint32 avail[28];
+
+  for (guint i = 0; i < 28; i++)
+    avail[i] = i + 4;
+  tree->dialect = KERF_DT_DIALECT_MULTIKERNEL_V1;
+  tree->root->loc = L (3);
+  kerf_dt_node_set_string (tree->root, "compatible", "linux,multikernel-host", L (4));
+  res = node (tree->root, "resources", 6);
+  cpus = node (res, "cpus", 7);
+  kerf_dt_node_set_u32 (cpus, "total", 32, L (8));
+  kerf_dt_node_set_u32_array (cpus, "host-reserved", host, 4, L (9));
+  kerf_dt_node_set_u32_array (cpus, "available", avail, 28, L (10));
+  mem = node (res, "memory", 13);
+  kerf_dt_node_set_u64 (mem, "total-bytes", G_GUINT64_CONSTANT (0x400000000), L (14));
+  kerf_dt_node_set_u64 (mem, "host-reserved-bytes", 0x80000000u, L (15));
+  kerf_dt_node_set_u32 (mem, "memory-pool-base", 0x80000000u, L (16));  /* one cell */
+  kerf_dt_node_set_u64 (mem, "memory-pool-bytes", G_GUINT64_CONSTANT (0x380000000), L (17));
+  devs = node (res, "devices", 20);
+  eth = node (devs, "ethernet@0", 21);
+  kerf_dt_node_add_label (eth, "eth0");
+  kerf_dt_node_set_string (eth, "compatible", "intel,i40e", L (22));
+  kerf_dt_node_set_string (eth, "pci-id", "0000:01:00.0", L (23));
+  kerf_dt_node_set_u32 (eth, "sriov-vfs", 8, L (24));
+  kerf_dt_node_set_u32 (eth, "host-reserved-vf", 0, L (25));
+  set_ids (eth, "available-vfs", "1 2 3 4 5 6 7", 26);
+  nvme = node (devs, "storage@0", 29);
+  kerf_dt_node_add_label (nvme, "nvme0");
+  kerf_dt_node_set_string (nvme, "compatible", "nvme", L (30));
+  kerf_dt_node_set_string (nvme, "pci-id", "0000:02:00.0", L (31));
+  kerf_dt_node_set_u32 (nvme, "namespaces", 4, L (32));
+  kerf_dt_node_set_u32 (nvme, "host-reserved-ns", 1, L (33));
+  set_ids (nvme, "available-ns", "2 3 4", 34);
+  if (with_ids)
+    {
+      kerf_dt_node_set_u32 (eth, "vendor-id", 0x8086, L (27));
+      kerf_dt_node_set_u32 (eth, "device-id", 0x1572, L (28));
+      kerf_dt_node_set_u32 (nvme, "vendor-id", 0x144d, L (35));
+      kerf_dt_node_set_u32 (nvme, "device-id", 0xa808, L (36));
+    }
+  return tree;
+}
+
+/* SPEC §3's state file on top of the seed baseline. */
+static KerfDtTree *
+state_tree (void)
+{
+  KerfDtTree *tree = seed_tree (TRUE);
+  KerfDtNode *eth = kerf_dt_tree_lookup_label (tree, "eth0");
+  KerfDtNode *nvme = kerf_dt_tree_lookup_label (tree, "nvme0");
+  KerfDtNode *refs = node (tree->root, "device-references", 40);
+  KerfDtNode *vf1 = node (refs, "eth0-vf@1", 41);
+  KerfDtNode *ns2 = node (refs, "nvme0-ns@2", 42);
+  KerfDtNode *insts = node (tree->root, "instances", 50);
+  KerfDtNode *web = node (insts, "web-server", 51);
+  KerfDtNode *wres = node (web, "resources", 53);
+
+  eth->phandle = 1;
+  nvme->phandle = 2;
+  vf1->phandle = 3;
+  ns2->phandle = 4;
+  kerf_dt_node_add_label (vf1, "eth0_vf1");
+  kerf_dt_node_add_label (ns2, "nvme0_ns2");
+  set_refs (vf1, "parent", "eth0", 41, 1, 0);
+  kerf_dt_node_set_u32 (vf1, "vf-id", 1, L (41));
+  set_refs (ns2, "parent", "nvme0", 42, 2, 0);
+  kerf_dt_node_set_u32 (ns2, "namespace-id", 2, L (42));
+
+  kerf_dt_node_set_u32 (web, "id", 1, L (52));
+  set_ids (wres, "cpus", "4 5 6 7", 54);
+  kerf_dt_node_set_u64 (wres, "memory-base", 0x80000000u, L (55));
+  kerf_dt_node_set_u64 (wres, "memory-bytes", 0x80000000u, L (56));
+  set_refs (wres, "devices", "eth0_vf1 nvme0", 57, 3, 2);
+  kerf_dt_node_set_u32 (wres, "numa-nodes", 0, L (58));
+  kerf_dt_node_set_string (wres, "cpu-affinity", "compact", L (59));
+  kerf_dt_node_set_string (wres, "memory-policy", "local", L (60));
+  return tree;
+}
+
+/* ---- nested --------------------------------------------------------- */
+
+static void
+test_nested (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
+  KerfResources *res;
+  KerfDevice *eth, *nvme;
+
+  assert_no_errors (diags);
+  g_assert_nonnull (model);
+  g_assert_cmpint (model->schema, ==, KERF_SCHEMA_NESTED);
+  res = model->resources;
+  g_assert_cmpuint (res->total_cpus, ==, 32);
+  assert_ids (res->host_reserved_cpus, "0 1 2 3");
+  g_assert_cmpuint (res->available_cpus->len, ==, 28);
+  g_assert_cmpuint (g_array_index (res->available_cpus, guint32, 27), ==, 31);
+  g_assert_cmpuint (res->total_bytes, ==, G_GUINT64_CONSTANT (0x400000000));
+  g_assert_cmpuint (res->host_reserved_bytes, ==, 0x80000000u);
+  g_assert_cmpuint (res->pool_base, ==, 0x80000000u);
+  g_assert_cmpuint (res->pool_bytes, ==, G_GUINT64_CONSTANT (0x380000000));
+
+  /* two devices, named by label (upstream kept one, called "0") */
+  g_assert_cmpuint (res->devices->len, ==, 2);
+  eth = kerf_resources_find_device (res, "eth0");
+  nvme = kerf_resources_find_device (res, "nvme0");
+  g_assert_nonnull (eth);
+  g_assert_nonnull (nvme);
+  g_assert_cmpstr (eth->node_name, ==, "ethernet@0");
+  g_assert_cmpstr (eth->compatible, ==, "intel,i40e");
+  g_assert_cmpstr (eth->pci_id, ==, "0000:01:00.0");
+  g_assert_cmpuint (eth->sriov_vfs, ==, 8);
+  assert_ids (eth->host_reserved_vfs, "0");
+  assert_ids (eth->available_vfs, "1 2 3 4 5 6 7");
+  g_assert_false (eth->has_vendor_id);
+  g_assert_cmpint (eth->numa_node, ==, -1);
+  g_assert_cmpuint (nvme->namespaces, ==, 4);
+  assert_ids (nvme->host_reserved_ns, "1");
+  assert_ids (nvme->available_ns, "2 3 4");
+  g_assert_true (kerf_resources_find_device_by_pci_id (res, "0000:02:00.0") == nvme);
+  g_assert_cmpuint (res->numa_nodes->len, ==, 0);
+  g_assert_cmpuint (model->instances->len, ==, 0);
+
+  /* every field remembers where it was written */
+  assert_loc (res->cpus_loc, 7);
+  assert_loc (res->total_cpus_loc, 8);
+  assert_loc (res->host_reserved_cpus_loc, 9);
+  assert_loc (res->available_cpus_loc, 10);
+  assert_loc (res->memory_loc, 13);
+  assert_loc (res->pool_base_loc, 16);
+  assert_loc (res->pool_bytes_loc, 17);
+  assert_loc (eth->loc, 21);
+  assert_loc (nvme->loc, 29);
+}
+
+static void
+test_nested_topology (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
+  KerfDtNode *res = kerf_dt_tree_lookup_path (tree, "/resources");
+  KerfDtNode *numa = node (node (res, "topology", 40), "numa-nodes", 41);
+  KerfDtNode *n1 = node (numa, "node@1", 42);
+  KerfDtNode *n0 = node (numa, "node@0", 48);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+
+  /* node@1 first in the source: the model sorts by id */
+  kerf_dt_node_set_u32 (n1, "node-id", 1, L (43));
+  kerf_dt_node_set_u64 (n1, "memory-base", G_GUINT64_CONSTANT (0x200000000), L (44));
+  kerf_dt_node_set_u64 (n1, "memory-size", G_GUINT64_CONSTANT (0x200000000), L (45));
+  set_ids (n1, "cpus", "16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31", 46);
+  set_ids (n1, "distance-matrix", "20 10", 47);
+  /* node@0 without node-id: the unit address gives it */
+  kerf_dt_node_set_u64 (n0, "memory-base", 0, L (49));
+  kerf_dt_node_set_u64 (n0, "memory-size", G_GUINT64_CONSTANT (0x200000000), L (50));
+  set_ids (n0, "cpus", "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15", 51);
+
+  model = kerf_model_from_tree (tree, diags);
+  assert_no_errors (diags);
+  g_assert_cmpuint (model->resources->numa_nodes->len, ==, 2);
+  g_assert_cmpuint (((KerfNumaNode *) g_ptr_array_index (model->resources->numa_nodes, 0))->id, ==, 0);
+  g_assert_true (kerf_resources_numa_node_of_cpu (model->resources, 17)
+                 == kerf_resources_find_numa_node (model->resources, 1));
+  g_assert_true (kerf_resources_numa_node_of_address (model->resources, 0x1ffffffffu)
+                 == kerf_resources_find_numa_node (model->resources, 0));
+  g_assert_true (kerf_resources_numa_node_of_address (model->resources, 0x200000000u)
+                 == kerf_resources_find_numa_node (model->resources, 1));
+  g_assert_null (kerf_resources_numa_node_of_address (model->resources, 0x400000000u));
+  /* a matrix row, in order (not an id list) */
+  assert_ids (kerf_resources_find_numa_node (model->resources, 1)->distances, "20 10");
+  assert_loc (kerf_resources_find_numa_node (model->resources, 1)->loc, 42);
+}
+
+/* ---- flat ----------------------------------------------------------- */
+
+static KerfDtTree *
+flat_tree (gboolean u64_cpus)
+{
+  KerfDtTree *tree = kerf_dt_tree_new ();
+  KerfDtNode *res = node (tree->root, "resources", 2);
+  KerfDtNode *dev = node (node (res, "devices", 6), "enp9s0_dev", 7);
+
+  kerf_dt_node_set_string (tree->root, "compatible", "linux,multikernel-host", L (1));
+  if (u64_cpus)
+    {
+      guint64 cpus[] = { 2, 3, 4, 5 };
+      kerf_dt_node_set_u64_array (res, "cpus", cpus, 4, L (3));
+    }
+  else
+    set_ids (res, "cpus", "2 3 4 5", 3);
+  kerf_dt_node_set_u32 (res, "memory-base", 0x40000000u, L (4));
+  kerf_dt_node_set_u64 (res, "memory-bytes", G_GUINT64_CONSTANT (0x1c0000000), L (5));
+  kerf_dt_node_set_string (dev, "device-type", "pci", L (8));
+  kerf_dt_node_set_string (dev, "compatible", "pci-network", L (9));
+  kerf_dt_node_set_string (dev, "pci-id", "0000:09:00.0", L (10));
+  kerf_dt_node_set_u32 (dev, "vendor-id", 0x10ec, L (11));
+  kerf_dt_node_set_u32 (dev, "device-id", 0x8168, L (12));
+  return tree;
+}
+
+static void
+check_flat (KerfModel *model)
+{
+  KerfResources *res = model->resources;
+  KerfDevice *dev;
+
+  g_assert_cmpint (model->schema, ==, KERF_SCHEMA_FLAT);
+  assert_ids (res->available_cpus, "2 3 4 5");
+  /* the CPUs below the pool that the pool does not list are the host's */
+  assert_ids (res->host_reserved_cpus, "0 1");
+  g_assert_cmpuint (res->total_cpus, ==, 6);
+  g_assert_cmpuint (res->pool_base, ==, 0x40000000u);
+  g_assert_cmpuint (res->pool_bytes, ==, G_GUINT64_CONSTANT (0x1c0000000));
+  g_assert_cmpuint (res->total_bytes, ==, G_GUINT64_CONSTANT (0x200000000));
+  g_assert_cmpuint (res->host_reserved_bytes, ==, 0x40000000u);
+  dev = kerf_resources_find_device (res, "enp9s0_dev");
+  g_assert_nonnull (dev);
+  g_assert_cmpstr (dev->device_type, ==, "pci");
+  g_assert_true (dev->has_vendor_id);
+  g_assert_cmpuint (dev->vendor_id, ==, 0x10ec);
+  g_assert_cmpuint (dev->device_id, ==, 0x8168);
+}
+
+static void
+test_flat (void)
+{
+  g_autoptr (KerfDtTree) tree = flat_tree (FALSE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
+
+  assert_no_errors (diags);
+  check_flat (model);
+  assert_loc (model->resources->available_cpus_loc, 3);
+  assert_loc (model->resources->pool_base_loc, 4);
+}
+
+/* The Python tool's DTB carries u64 CPU cells; from a blob they are read
+ * as such, from DTS as u32 — by origin, never by length. */
+static void
+test_flat_blob (void)
+{
+  g_autoptr (KerfDtTree) tree = flat_tree (TRUE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree_full (tree, KERF_MODEL_READ_FROM_BLOB, diags);
+
+  assert_no_errors (diags);
+  check_flat (model);
+}
+
+/* An even number of u32 cells is not a list of u64s (upstream §12.4). */
+static void
+test_even_u32_list (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
+  KerfDtNode *cpus = kerf_dt_tree_lookup_path (tree, "/resources/cpus");
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+
+  set_ids (cpus, "available", "4 5", 10);
+  model = kerf_model_from_tree (tree, diags);
+  assert_no_errors (diags);
+  assert_ids (model->resources->available_cpus, "4 5");
+}
+
+/* ---- kernel ---------------------------------------------------------- */
+
+static void
+test_kernel_baseline_form (void)
+{
+  g_autoptr (KerfDtTree) tree = kerf_dt_tree_new ();
+  KerfDtNode *res = node (tree->root, "resources", 2);
+  KerfDtNode *m0 = node (res, "memory@0", 4), *m1 = node (res, "memory@1", 5);
+  KerfDtNode *dev = node (node (res, "devices", 6), "ethernet@0", 7);
+  KerfDtNode *plat = node (kerf_dt_node_get_child (res, "devices"), "serial@0", 11);
+  KerfDtNode *aliases = node (tree->root, "aliases", 14);
+  guint64 cpus[] = { 4, 5, 6, 7 };
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+  KerfDevice *eth;
+
+  kerf_dt_node_set_string (tree->root, "compatible", "multikernel-v1", L (1));
+  kerf_dt_node_set_u64_array (res, "cpus", cpus, 4, L (3));
+  kerf_dt_node_set_u64 (m0, "size", 0x40000000u, L (4));
+  kerf_dt_node_set_u32 (m0, "numa-node-id", 0, L (4));
+  kerf_dt_node_set_u64 (m1, "size", 0x40000000u, L (5));
+  kerf_dt_node_set_u32 (m1, "numa-node-id", 1, L (5));
+  kerf_dt_node_set_string (dev, "device-type", "pci", L (8));
+  kerf_dt_node_set_string (dev, "pci-id", "0000:01:00.0", L (8));
+  kerf_dt_node_set_u32 (dev, "vendor-id", 0x8086, L (9));
+  kerf_dt_node_set_u32 (dev, "device-id", 0x1572, L (10));
+  kerf_dt_node_set_string (plat, "device-type", "platform", L (12));
+  kerf_dt_node_set_string (plat, "device-name", "serial8250", L (13));
+  kerf_dt_node_set_string (aliases, "eth0", "/resources/devices/ethernet@0", L (15));
+
+  model = kerf_model_from_tree (tree, diags);
+  assert_no_errors (diags);
+  g_assert_cmpint (model->schema, ==, KERF_SCHEMA_KERNEL);
+  /* 8 bytes per CPU: four CPUs, not eight */
+  assert_ids (model->resources->available_cpus, "4 5 6 7");
+  assert_ids (model->resources->host_reserved_cpus, "0 1 2 3");
+  g_assert_cmpuint (model->resources->pool_bytes, ==, 0x80000000u);
+  eth = kerf_resources_find_device (model->resources, "eth0");  /* named by its alias */
+  g_assert_nonnull (eth);
+  g_assert_cmpuint (eth->vendor_id, ==, 0x8086);
+  g_assert_nonnull (kerf_resources_find_device (model->resources, "serial@0"));
+  g_assert_cmpstr (kerf_resources_find_device (model->resources, "serial@0")->device_name, ==,
+                   "serial8250");
+}
+
+/* What the kernel gives back from device_tree (kernel-abi.md "Pool tree"). */
+static void
+test_kernel_pool_tree (void)
+{
+  g_autoptr (KerfDtTree) tree = kerf_dt_tree_new ();
+  KerfDtNode *res = node (tree->root, "resources", 2);
+  KerfDtNode *m0 = node (res, "memory@80000000", 4), *m1 = node (res, "memory@100000000", 5);
+  KerfDtNode *bridge = node (tree->root, "pci@0", 8);
+  KerfDtNode *nic = node (bridge, "ethernet@1,0", 9);
+  guint64 cpus[] = { 4, 5, 6, 7 }, free_cpus[] = { 6, 7 };
+  guint64 reg0[] = { 0x80000000u, 0x80000000u }, reg1[] = { 0x100000000u, 0x40000000u };
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+  KerfDevice *dev;
+
+  kerf_dt_node_set_string (tree->root, "compatible", "multikernel-v1", L (1));
+  kerf_dt_node_set_u64_array (res, "cpus", cpus, 4, L (3));
+  kerf_dt_node_set_u64_array (res, "cpus-available", free_cpus, 2, L (3));
+  kerf_dt_node_set_string (m0, "device_type", "memory", L (4));
+  kerf_dt_node_set_u64_array (m0, "reg", reg0, 2, L (4));
+  kerf_dt_node_set_u32 (m0, "numa-node-id", 0, L (4));
+  kerf_dt_node_set_u64_array (m1, "reg", reg1, 2, L (5));
+  kerf_dt_node_set_string (nic, "pci-id", "0000:01:00.0", L (10));
+  kerf_dt_node_set_u32 (nic, "vendor-id", 0x8086, L (11));
+  kerf_dt_node_set_u32 (nic, "device-id", 0x1572, L (12));
+  kerf_dt_node_set_string (node (tree->root, "aliases", 14), "eth0", "/pci@0/ethernet@1,0", L (15));
+
+  model = kerf_model_from_tree (tree, diags);
+  assert_no_errors (diags);
+  g_assert_cmpint (model->schema, ==, KERF_SCHEMA_KERNEL);
+  g_assert_cmpuint (model->resources->pool_base, ==, 0x80000000u);
+  g_assert_cmpuint (model->resources->pool_bytes, ==, 0xc0000000u);
+  g_assert_cmpuint (model->resources->total_bytes, ==, 0x140000000u);
+  dev = kerf_resources_find_device (model->resources, "eth0");
+  g_assert_nonnull (dev);
+  g_assert_cmpstr (dev->device_type, ==, "pci");
+  g_assert_cmpstr (dev->pci_id, ==, "0000:01:00.0");
+}
+
+/* ---- state: references and instances -------------------------------- */
+
+static void
+check_state (KerfModel *model, gboolean check_locs)
+{
+  KerfInstance *web = kerf_model_find_instance (model, "web-server");
+  KerfDeviceRef *ref;
+
+  g_assert_cmpuint (model->device_refs->len, ==, 2);
+  ref = g_ptr_array_index (model->device_refs, 0);
+  g_assert_cmpstr (ref->name, ==, "eth0_vf1");
+  g_assert_cmpstr (ref->device, ==, "eth0");
+  g_assert_cmpint (ref->kind, ==, KERF_DEVICE_REF_VF);
+  g_assert_cmpuint (ref->index, ==, 1);
+  ref = g_ptr_array_index (model->device_refs, 1);
+  g_assert_cmpstr (ref->name, ==, "nvme0_ns2");
+  g_assert_cmpint (ref->kind, ==, KERF_DEVICE_REF_NAMESPACE);
+  g_assert_cmpuint (ref->index, ==, 2);
+
+  g_assert_nonnull (web);
+  g_assert_true (kerf_model_find_instance_by_id (model, 1) == web);
+  g_assert_null (kerf_model_find_instance_by_id (model, 0));
+  assert_ids (web->cpus, "4 5 6 7");
+  g_assert_cmpuint (web->memory_base, ==, 0x80000000u);
+  g_assert_cmpuint (web->memory_bytes, ==, 0x80000000u);
+  g_assert_cmpuint (web->devices->len, ==, 2);
+  ref = g_ptr_array_index (web->devices, 0);
+  g_assert_cmpstr (ref->name, ==, "eth0_vf1");
+  g_assert_cmpstr (ref->device, ==, "eth0");
+  g_assert_cmpint (ref->kind, ==, KERF_DEVICE_REF_VF);
+  ref = g_ptr_array_index (web->devices, 1);
+  g_assert_cmpstr (ref->name, ==, "nvme0");
+  g_assert_cmpint (ref->kind, ==, KERF_DEVICE_REF_WHOLE);
+  assert_ids (web->numa_nodes, "0");
+  g_assert_cmpint (web->cpu_affinity, ==, KERF_CPU_AFFINITY_COMPACT);
+  g_assert_cmpint (web->memory_policy, ==, KERF_MEMORY_POLICY_LOCAL);
+  if (check_locs)
+    {
+      assert_loc (web->loc, 51);
+      assert_loc (web->id_loc, 52);
+      assert_loc (web->cpus_loc, 54);
+      assert_loc (web->memory_base_loc, 55);
+      assert_loc (web->devices_loc, 57);
+      assert_loc (web->cpu_affinity_loc, 59);
+      assert_loc (web->memory_policy_loc, 60);
+    }
+}
+
+static void
+test_state (void)
+{
+  g_autoptr (KerfDtTree) tree = state_tree ();
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
+  g_autoptr (KerfModel) copy = NULL;
+
+  assert_no_errors (diags);
+  check_state (model, TRUE);
+  copy = kerf_model_copy (model);
+  check_state (copy, TRUE);
+}
+
+/* device-names = "eth0_vf1", "nvme0" and f1fb859's "a b" single string */
+static void
+test_device_names (void)
+{
+  g_autoptr (KerfDtTree) tree = state_tree ();
+  KerfDtNode *wres = kerf_dt_tree_lookup_path (tree, "/instances/web-server/resources");
+  const char *names[] = { "eth0_vf1", "nvme0 nvme0_ns2", NULL };
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+  KerfInstance *web;
+
+  kerf_dt_node_remove_prop (wres, "devices");
+  kerf_dt_node_set_string_list (wres, "device-names", names, L (57));
+  model = kerf_model_from_tree (tree, diags);
+  assert_no_errors (diags);
+  web = kerf_model_find_instance (model, "web-server");
+  g_assert_cmpuint (web->devices->len, ==, 3);
+  g_assert_cmpint (((KerfDeviceRef *) g_ptr_array_index (web->devices, 0))->kind, ==,
+                   KERF_DEVICE_REF_VF);
+  g_assert_cmpint (((KerfDeviceRef *) g_ptr_array_index (web->devices, 1))->kind, ==,
+                   KERF_DEVICE_REF_WHOLE);
+  g_assert_cmpint (((KerfDeviceRef *) g_ptr_array_index (web->devices, 2))->kind, ==,
+                   KERF_DEVICE_REF_NAMESPACE);
+  g_assert_cmpuint (((KerfDeviceRef *) g_ptr_array_index (web->devices, 2))->index, ==, 2);
+}
+
+static void
+test_device_ref_names (void)
+{
+  g_autoptr (KerfDeviceRef) vf = kerf_device_ref_new ("eth0_vf12");
+  g_autoptr (KerfDeviceRef) ns = kerf_device_ref_new ("my_nvme_ns3");
+  g_autoptr (KerfDeviceRef) whole = kerf_device_ref_new ("eth0_vfx");
+  g_autofree char *canon = kerf_device_ref_canonical_name ("nvme0", KERF_DEVICE_REF_NAMESPACE, 2);
+
+  g_assert_cmpint (vf->kind, ==, KERF_DEVICE_REF_VF);
+  g_assert_cmpstr (vf->device, ==, "eth0");
+  g_assert_cmpuint (vf->index, ==, 12);
+  g_assert_cmpint (ns->kind, ==, KERF_DEVICE_REF_NAMESPACE);
+  g_assert_cmpstr (ns->device, ==, "my_nvme");
+  g_assert_cmpint (whole->kind, ==, KERF_DEVICE_REF_WHOLE);
+  g_assert_cmpstr (whole->device, ==, "eth0_vfx");
+  g_assert_cmpstr (canon, ==, "nvme0_ns2");
+
+  g_assert_true (kerf_instance_name_is_valid ("web-server.1_a"));
+  g_assert_false (kerf_instance_name_is_valid (""));
+  g_assert_false (kerf_instance_name_is_valid (".hidden"));
+  g_assert_false (kerf_instance_name_is_valid ("-x"));
+  g_assert_false (kerf_instance_name_is_valid ("a/b"));
+  g_assert_false (kerf_instance_name_is_valid ("0123456789012345678901234567890123456789012345678901234567890123"));
+}
+
+/* ---- schema errors --------------------------------------------------- */
+
+static void
+test_error_missing (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+
+  kerf_dt_node_remove_prop (kerf_dt_tree_lookup_path (tree, "/resources/cpus"), "total");
+  kerf_dt_node_remove_prop (kerf_dt_tree_lookup_path (tree, "/resources/memory"), "memory-pool-bytes");
+  model = kerf_model_from_tree (tree, diags);
+  g_assert_null (model);
+  g_assert_cmpuint (kerf_diag_list_n_errors (diags), ==, 2);  /* both, not just the first */
+  assert_diag (diags, 0, "t.dts:7:1: error: /resources/cpus lacks the required property 'total'",
+               "add total = ");
+  assert_diag (diags, 1, "t.dts:13:1: error: /resources/memory lacks the required property "
+               "'memory-pool-bytes'", NULL);
+}
+
+static void
+test_error_shapes (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
+  KerfDtNode *mem = kerf_dt_tree_lookup_path (tree, "/resources/memory");
+  KerfDtNode *cpus = kerf_dt_tree_lookup_path (tree, "/resources/cpus");
+  KerfDtNode *eth = kerf_dt_tree_lookup_label (tree, "eth0");
+  guint32 three[] = { 0, 1, 2 };
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+
+  kerf_dt_node_set_u32_array (mem, "memory-pool-base", three, 3, L (16));
+  set_ids (cpus, "host-reserved", "0 1 1 2 2 2", 9);
+  kerf_dt_node_set_string (eth, "device-type", "usb", L (27));
+  kerf_dt_node_set_string (eth, "pci-id", "01:00.0", L (23));
+  model = kerf_model_from_tree (tree, diags);
+  g_assert_null (model);
+  g_assert_cmpuint (kerf_diag_list_n_errors (diags), ==, 5);
+  assert_diag (diags, 0, "t.dts:9:1: error: CPU 1 is listed more than once in 'host-reserved'", NULL);
+  assert_diag (diags, 1, "t.dts:9:1: error: CPU 2 is listed more than once", NULL);
+  assert_diag (diags, 2, "t.dts:16:1: error: 'memory-pool-base' must be one cell or two cells "
+               "<hi lo>, not 12 bytes", "<0x4 0x0>");
+  assert_diag (diags, 3, "t.dts:27:1: error: device eth0: unknown device-type \"usb\"", "\"platform\"");
+  assert_diag (diags, 4, "t.dts:23:1: error: device eth0: malformed pci-id \"01:00.0\"", "DDDD:BB:SS.F");
+}
+
+static void
+test_error_references (void)
+{
+  g_autoptr (KerfDtTree) tree = state_tree ();
+  KerfDtNode *wres = kerf_dt_tree_lookup_path (tree, "/instances/web-server/resources");
+  KerfDtNode *vf1 = kerf_dt_tree_lookup_label (tree, "eth0_vf1");
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+
+  set_refs (wres, "devices", "ghost nvme0", 57, 99, 2);   /* phandle 99: nothing */
+  kerf_dt_node_set_string (wres, "cpu-affinity", "tight", L (59));
+  set_refs (vf1, "parent", "nvme0_ns2", 41, 4, 0);        /* a reference, not a device */
+  model = kerf_model_from_tree (tree, diags);
+  g_assert_null (model);
+  g_assert_cmpuint (kerf_diag_list_n_errors (diags), ==, 3);
+  assert_diag (diags, 0, "t.dts:41:5: error: parent of eth0-vf@1 refers to "
+               "/device-references/nvme0-ns@2, which is not a device", NULL);
+  assert_diag (diags, 1, "t.dts:57:5: error: instance web-server: device &ghost refers to nothing",
+               "&eth0_vf1");
+  assert_diag (diags, 2, "t.dts:59:1: error: unknown cpu-affinity \"tight\"",
+               "\"compact\", \"spread\", \"local\"");
+}
+
+static void
+test_error_schema_mix (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = NULL;
+
+  kerf_dt_node_set_u32 (kerf_dt_tree_lookup_path (tree, "/resources"), "memory-base", 0, L (5));
+  model = kerf_model_from_tree (tree, diags);
+  g_assert_null (model);
+  assert_diag (diags, 0, "t.dts:6:1: error: /resources mixes the nested and flat schemas", NULL);
+}
+
+/* ---- kernel baseline ------------------------------------------------- */
+
+static void
+test_kernel_baseline_golden (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (TRUE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KerfDtTree) kernel = kerf_model_to_kernel_baseline (model, &error);
+  g_autofree char *dts = NULL;
+
+  g_assert_no_error (error);
+  dts = kerf_dts_print (kernel);
+  assert_golden ("seed-kernel-baseline.dts", dts);
+
+  /* field by field too, so a golden regenerated by mistake still fails */
+  {
+    KerfDtNode *res = kerf_dt_tree_lookup_path (kernel, "/resources");
+    KerfDtProp *cpus = kerf_dt_node_get_prop (res, "cpus");
+    KerfDtNode *m0 = kerf_dt_tree_lookup_path (kernel, "/resources/memory@0");
+    KerfDtNode *eth = kerf_dt_tree_lookup_path (kernel, "/resources/devices/ethernet@0");
+    guint64 v;
+    guint32 u;
+    g_assert_cmpstr (kerf_dt_prop_get_string (kerf_dt_node_get_prop (kernel->root, "compatible")),
+                     ==, "multikernel-v1");
+    g_assert_cmpuint (cpus->value->len, ==, 28 * 8);
+    g_assert_true (kerf_dt_prop_get_u64 (kerf_dt_node_get_prop (m0, "size"), &v));
+    g_assert_cmpuint (v, ==, G_GUINT64_CONSTANT (0x380000000));
+    g_assert_true (kerf_dt_prop_get_u32 (kerf_dt_node_get_prop (m0, "numa-node-id"), 0, &u));
+    g_assert_cmpuint (u, ==, 0);
+    g_assert_null (kerf_dt_tree_lookup_path (kernel, "/resources/memory@1"));
+    g_assert_cmpstr (kerf_dt_prop_get_string (kerf_dt_node_get_prop (eth, "device-type")), ==, "pci");
+    g_assert_cmpuint (kerf_dt_node_get_prop (eth, "vendor-id")->value->len, ==, 4);
+    g_assert_null (kerf_dt_node_get_prop (eth, "compatible"));  /* only what the ABI lists */
+    g_assert_cmpstr (kerf_dt_prop_get_string (
+                       kerf_dt_node_get_prop (kerf_dt_tree_lookup_path (kernel, "/aliases"), "nvme0")),
+                     ==, "/resources/devices/storage@0");
+  }
+}
+
+static void
+test_kernel_baseline_numa (void)
+{
+  g_autoptr (KerfModel) model = kerf_model_new ();
+  KerfResources *res = model->resources = kerf_resources_new ();
+  KerfNumaNode *n0 = kerf_numa_node_new (0), *n1 = kerf_numa_node_new (1);
+  KerfDevice *serial = kerf_device_new ("serial0");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KerfDtTree) kernel = NULL;
+  g_autofree char *dts = NULL;
+  guint32 cpu = 4;
+
+  g_array_append_val (res->available_cpus, cpu);
+  res->total_cpus = 8;
+  /* pool 0x0_8000_0800 .. 0x3_0000_0000 spans both nodes; node 1 starts at
+   * 0x2_0000_0000; the start is not page aligned */
+  res->pool_base = 0x80000800u;
+  res->pool_bytes = G_GUINT64_CONSTANT (0x300000000) - 0x80000800u;
+  n0->memory_base = 0;
+  n0->memory_size = G_GUINT64_CONSTANT (0x200000000);
+  n1->memory_base = G_GUINT64_CONSTANT (0x200000000);
+  n1->memory_size = G_GUINT64_CONSTANT (0x200000000);
+  g_ptr_array_add (res->numa_nodes, n0);
+  g_ptr_array_add (res->numa_nodes, n1);
+  serial->node_name = g_strdup ("serial@3f8");
+  serial->device_type = g_strdup ("platform");
+  serial->device_name = g_strdup ("serial8250");
+  g_ptr_array_add (res->devices, serial);
+
+  kernel = kerf_model_to_kernel_baseline (model, &error);
+  g_assert_no_error (error);
+  dts = kerf_dts_print (kernel);
+  assert_golden ("numa-kernel-baseline.dts", dts);
+}
+
+static void
+test_kernel_baseline_errors (void)
+{
+  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KerfDtTree) kernel = NULL;
+
+  kernel = kerf_model_to_kernel_baseline (model, &error);
+  g_assert_null (kernel);
+  g_assert_error (error, KERF_ERROR, KERF_ERROR_VALIDATION_FAILED);
+  g_assert_nonnull (strstr (error->message, "t.dts:21:1: PCI device eth0 lacks vendor-id, device-id"));
+  g_assert_nonnull (strstr (error->message, "t.dts:29:1: PCI device nvme0 lacks vendor-id, device-id"));
+
+  g_clear_error (&error);
+  g_clear_pointer (&model->resources, kerf_resources_free);
+  g_assert_null (kerf_model_to_kernel_baseline (model, &error));
+  g_assert_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT);
+}
+
+/* ---- round trips ----------------------------------------------------- */
+
+static void
+test_round_trip_state (void)
+{
+  g_autoptr (KerfDtTree) tree = state_tree ();
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
+  g_autoptr (KerfDtTree) state = NULL, state2 = NULL;
+  g_autoptr (KerfModel) again = NULL;
+  g_autofree char *dts = NULL, *dts2 = NULL;
+
+  assert_no_errors (diags);
+  state = kerf_model_to_state_tree (model);
+  g_assert_cmpint (state->dialect, ==, KERF_DT_DIALECT_MULTIKERNEL_V1);
+  again = kerf_model_from_tree (state, diags);
+  assert_no_errors (diags);
+  assert_models_equal (model, again);
+  check_state (again, FALSE);
+
+  /* and the state tree is a fixed point */
+  state2 = kerf_model_to_state_tree (again);
+  dts = kerf_dts_print (state);
+  dts2 = kerf_dts_print (state2);
+  g_assert_cmpstr (dts, ==, dts2);
+  assert_golden ("state.dts", dts);
+}
+
+/* Through a DTB, where labels are lost: the aliases keep the names. */
+static void
+test_round_trip_dtb (void)
+{
+  g_autoptr (KerfDtTree) tree = state_tree ();
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
+  g_autoptr (KerfDtTree) state = kerf_model_to_state_tree (model);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) blob = kerf_dtb_write (state, &error);
+  g_autoptr (KerfDtTree) back = NULL;
+  g_autoptr (KerfModel) again = NULL;
+
+  g_assert_no_error (error);
+  back = kerf_dtb_read (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob), "state.dtb", &error);
+  g_assert_no_error (error);
+  again = kerf_model_from_tree_full (back, KERF_MODEL_READ_FROM_BLOB, diags);
+  assert_no_errors (diags);
+  assert_models_equal (model, again);
+}
+
+/* Every schema reads into a model that the state tree keeps. */
+static void
+test_round_trip_flat_kernel (void)
+{
+  g_autoptr (KerfDtTree) flat = flat_tree (FALSE);
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfModel) model = kerf_model_from_tree (flat, diags);
+  g_autoptr (KerfDtTree) state = kerf_model_to_state_tree (model);
+  g_autoptr (KerfModel) again = kerf_model_from_tree (state, diags);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KerfDtTree) kernel = NULL;
+  g_autoptr (KerfModel) from_kernel = NULL;
+
+  assert_no_errors (diags);
+  g_assert_cmpint (again->schema, ==, KERF_SCHEMA_NESTED);
+  again->schema = model->schema;
+  assert_models_equal (model, again);
+
+  /* baseline -> kernel form -> model keeps the pool */
+  kernel = kerf_model_to_kernel_baseline (model, &error);
+  g_assert_no_error (error);
+  from_kernel = kerf_model_from_tree (kernel, diags);
+  assert_no_errors (diags);
+  g_assert_cmpint (from_kernel->schema, ==, KERF_SCHEMA_KERNEL);
+  assert_ids (from_kernel->resources->available_cpus, "2 3 4 5");
+  g_assert_cmpuint (from_kernel->resources->pool_bytes, ==, model->resources->pool_bytes);
+  g_assert_nonnull (kerf_resources_find_device (from_kernel->resources, "enp9s0_dev"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/model/nested", test_nested);
+  g_test_add_func ("/model/nested-topology", test_nested_topology);
+  g_test_add_func ("/model/flat", test_flat);
+  g_test_add_func ("/model/flat-blob", test_flat_blob);
+  g_test_add_func ("/model/even-u32-list", test_even_u32_list);
+  g_test_add_func ("/model/kernel-baseline-form", test_kernel_baseline_form);
+  g_test_add_func ("/model/kernel-pool-tree", test_kernel_pool_tree);
+  g_test_add_func ("/model/state", test_state);
+  g_test_add_func ("/model/device-names", test_device_names);
+  g_test_add_func ("/model/device-ref-names", test_device_ref_names);
+  g_test_add_func ("/model/error/missing", test_error_missing);
+  g_test_add_func ("/model/error/shapes", test_error_shapes);
+  g_test_add_func ("/model/error/references", test_error_references);
+  g_test_add_func ("/model/error/schema-mix", test_error_schema_mix);
+  g_test_add_func ("/model/kernel-baseline/golden", test_kernel_baseline_golden);
+  g_test_add_func ("/model/kernel-baseline/numa", test_kernel_baseline_numa);
+  g_test_add_func ("/model/kernel-baseline/errors", test_kernel_baseline_errors);
+  g_test_add_func ("/model/round-trip/state", test_round_trip_state);
+  g_test_add_func ("/model/round-trip/dtb", test_round_trip_dtb);
+  g_test_add_func ("/model/round-trip/flat-kernel", test_round_trip_flat_kernel);
+  return g_test_run ();
+}
