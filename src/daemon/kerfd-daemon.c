@@ -1,0 +1,291 @@
+/* kerfd-daemon.c — the object tree, mirrored from the engine's snapshot. */
+#include "config.h"
+
+#include "kerf-alloc.h"
+#include "kerfd-daemon.h"
+#include "kerfd-names.h"
+#include "kerfd-util.h"
+
+static void
+kerfd_daemon_changed (gpointer user_data)
+{
+  kerfd_daemon_sync (user_data);
+}
+
+KerfdDaemon *
+kerfd_daemon_new (KerfdEngine *engine)
+{
+  KerfdDaemon *d = g_new0 (KerfdDaemon, 1);
+  g_autoptr(KerfDBusObjectSkeleton) object = NULL;
+
+  d->engine = engine;
+  d->bouncer = kerfd_bouncer_new ();
+  d->queue = kerfd_queue_new (engine, G_CALLBACK (kerfd_daemon_changed), d);
+  d->manager = g_dbus_object_manager_server_new (KERFD_OBJECT_ROOT);
+  d->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  d->transactions = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
+
+  d->pool = kerf_dbus_pool_skeleton_new ();
+  kerf_dbus_pool_set_version (d->pool, PACKAGE_VERSION);
+  kerf_dbus_pool_set_backend (d->pool, kerfd_engine_get_backend_name (engine));
+  kerfd_bouncer_protect (d->bouncer, G_DBUS_INTERFACE_SKELETON (d->pool));
+  kerfd_methods_connect_pool (d, d->pool);
+  object = kerf_dbus_object_skeleton_new (KERFD_POOL_PATH);
+  kerf_dbus_object_skeleton_set_pool (object, d->pool);
+  g_dbus_object_manager_server_export (d->manager, G_DBUS_OBJECT_SKELETON (object));
+  kerfd_daemon_sync (d);
+  return d;
+}
+
+void
+kerfd_daemon_free (KerfdDaemon *d)
+{
+  if (d == NULL)
+    return;
+  g_clear_pointer (&d->queue, kerfd_queue_free);
+  g_clear_pointer (&d->instances, g_hash_table_unref);
+  g_clear_pointer (&d->transactions, g_hash_table_unref);
+  g_clear_object (&d->pool);
+  g_clear_object (&d->manager);
+  g_clear_pointer (&d->engine, kerfd_engine_free);
+  g_clear_pointer (&d->bouncer, kerfd_bouncer_free);
+  g_free (d);
+}
+
+void
+kerfd_daemon_export (KerfdDaemon *d, GDBusConnection *connection)
+{
+  g_dbus_object_manager_server_set_connection (d->manager, connection);
+}
+
+/* ---- pool ------------------------------------------------------------- */
+
+static GVariant *
+kerfd_device_entry (const KerfDevice *dev, const KerfModel *state)
+{
+  GVariantBuilder b;
+  GVariantBuilder assigned;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "node", g_variant_new_string (dev->node_name));
+  if (dev->compatible != NULL)
+    g_variant_builder_add (&b, "{sv}", "compatible", g_variant_new_string (dev->compatible));
+  g_variant_builder_add (&b, "{sv}", "type",
+                         g_variant_new_string (dev->device_type != NULL ? dev->device_type
+                                               : dev->pci_id != NULL ? "pci" : "platform"));
+  if (dev->pci_id != NULL)
+    g_variant_builder_add (&b, "{sv}", "pci-id", g_variant_new_string (dev->pci_id));
+  if (dev->has_vendor_id)
+    g_variant_builder_add (&b, "{sv}", "vendor-id", g_variant_new_uint32 (dev->vendor_id));
+  if (dev->has_device_id)
+    g_variant_builder_add (&b, "{sv}", "device-id", g_variant_new_uint32 (dev->device_id));
+  g_variant_builder_add (&b, "{sv}", "numa-node", g_variant_new_int32 (dev->numa_node));
+  g_variant_builder_add (&b, "{sv}", "sriov-vfs", g_variant_new_uint32 (dev->sriov_vfs));
+  g_variant_builder_add (&b, "{sv}", "available-vfs", kerfd_variant_new_u32_array (dev->available_vfs));
+  g_variant_builder_add (&b, "{sv}", "namespaces", g_variant_new_uint32 (dev->namespaces));
+  g_variant_builder_add (&b, "{sv}", "available-ns", kerfd_variant_new_u32_array (dev->available_ns));
+  g_variant_builder_add (&b, "{sv}", "host-reserved", g_variant_new_boolean (dev->host_reserved));
+
+  g_variant_builder_init (&assigned, G_VARIANT_TYPE ("a{ss}"));
+  for (guint i = 0; state != NULL && i < state->instances->len; i++)
+    {
+      const KerfInstance *inst = g_ptr_array_index (state->instances, i);
+
+      for (guint j = 0; j < inst->devices->len; j++)
+        {
+          const KerfDeviceRef *ref = g_ptr_array_index (inst->devices, j);
+
+          if (g_strcmp0 (ref->device, dev->name) == 0)
+            g_variant_builder_add (&assigned, "{ss}", ref->name, inst->name);
+        }
+    }
+  g_variant_builder_add (&b, "{sv}", "assigned", g_variant_builder_end (&assigned));
+  return g_variant_builder_end (&b);
+}
+
+static void
+kerfd_daemon_sync_pool (KerfdDaemon *d, const KerfdSnapshot *s)
+{
+  const KerfResources *res = s->state != NULL ? s->state->resources : NULL;
+  GVariantBuilder devices, nodes;
+
+  g_variant_builder_init (&devices, G_VARIANT_TYPE ("a{sa{sv}}"));
+  g_variant_builder_init (&nodes, G_VARIANT_TYPE ("a(uttau)"));
+  for (guint i = 0; res != NULL && i < res->devices->len; i++)
+    {
+      const KerfDevice *dev = g_ptr_array_index (res->devices, i);
+
+      g_variant_builder_add (&devices, "{s@a{sv}}", dev->name, kerfd_device_entry (dev, s->state));
+    }
+  for (guint i = 0; res != NULL && i < res->numa_nodes->len; i++)
+    {
+      const KerfNumaNode *node = g_ptr_array_index (res->numa_nodes, i);
+
+      g_variant_builder_add (&nodes, "(utt@au)", node->id, node->memory_base,
+                             node->memory_size, kerfd_variant_new_u32_array (node->cpus));
+    }
+
+  g_object_freeze_notify (G_OBJECT (d->pool));
+  kerf_dbus_pool_set_initialized (d->pool, s->initialized);
+  kerf_dbus_pool_set_total_cpus (d->pool, res != NULL ? res->total_cpus : 0);
+  kerf_dbus_pool_set_host_reserved_cpus (d->pool,
+    kerfd_variant_new_u32_array (res != NULL ? res->host_reserved_cpus : NULL));
+  kerf_dbus_pool_set_available_cpus (d->pool,
+    kerfd_variant_new_u32_array (res != NULL ? res->available_cpus : NULL));
+  kerf_dbus_pool_set_free_cpus (d->pool, kerfd_variant_new_u32_array (s->free_cpus));
+  kerf_dbus_pool_set_memory_pool_base (d->pool, res != NULL ? res->pool_base : 0);
+  kerf_dbus_pool_set_memory_pool_bytes (d->pool, res != NULL ? res->pool_bytes : 0);
+  kerf_dbus_pool_set_memory_free_bytes (d->pool, s->free_memory);
+  kerf_dbus_pool_set_devices (d->pool, g_variant_builder_end (&devices));
+  kerf_dbus_pool_set_numa_nodes (d->pool, g_variant_builder_end (&nodes));
+  g_object_thaw_notify (G_OBJECT (d->pool));
+}
+
+/* ---- instances -------------------------------------------------------- */
+
+static void
+kerfd_daemon_update_instance (KerfDBusInstance *iface, const KerfdInstanceInfo *info,
+                              const KerfInstance *inst)
+{
+  const KerfdInstanceRecord *r = info->record;
+  g_autoptr(GPtrArray) devs = g_ptr_array_new ();
+  const char *s;
+
+  for (guint i = 0; inst != NULL && i < inst->devices->len; i++)
+    g_ptr_array_add (devs, ((KerfDeviceRef *) g_ptr_array_index (inst->devices, i))->name);
+  g_ptr_array_add (devs, NULL);
+
+  g_object_freeze_notify (G_OBJECT (iface));
+  kerf_dbus_instance_set_name (iface, info->name);
+  kerf_dbus_instance_set_id (iface, info->id);
+  kerf_dbus_instance_set_status (iface, info->status);
+  kerf_dbus_instance_set_cpus (iface, kerfd_variant_new_u32_array (inst != NULL ? inst->cpus : NULL));
+  kerf_dbus_instance_set_memory_base (iface, inst != NULL ? inst->memory_base : 0);
+  kerf_dbus_instance_set_memory_bytes (iface, inst != NULL ? inst->memory_bytes : 0);
+  kerf_dbus_instance_set_devices (iface, (const char *const *) devs->pdata);
+  kerf_dbus_instance_set_numa_nodes (iface,
+    kerfd_variant_new_u32_array (inst != NULL ? inst->numa_nodes : r->numa_nodes));
+  s = inst != NULL ? kerf_cpu_affinity_to_string (inst->cpu_affinity) : r->cpu_affinity;
+  kerf_dbus_instance_set_cpu_affinity (iface, s != NULL ? s : "");
+  s = inst != NULL ? kerf_memory_policy_to_string (inst->memory_policy) : r->memory_policy;
+  kerf_dbus_instance_set_memory_policy (iface, s != NULL ? s : "");
+  kerf_dbus_instance_set_kernel (iface,
+    g_variant_new ("(stss)", r->kernel_path != NULL ? r->kernel_path : "", r->kernel_size,
+                   r->kernel_sha256 != NULL ? r->kernel_sha256 : "",
+                   r->kernel_version != NULL ? r->kernel_version : ""));
+  kerf_dbus_instance_set_cmdline (iface, r->cmdline != NULL ? r->cmdline : "");
+  g_object_thaw_notify (G_OBJECT (iface));
+}
+
+static void
+kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* gone from the kernel: unexport (InterfacesRemoved) */
+  g_hash_table_iter_init (&iter, d->instances);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (s->instances, key))
+      {
+        g_dbus_object_manager_server_unexport (d->manager,
+          g_dbus_object_get_object_path (G_DBUS_OBJECT (value)));
+        g_hash_table_iter_remove (&iter);
+      }
+
+  g_hash_table_iter_init (&iter, s->instances);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const KerfdInstanceInfo *info = value;
+      const KerfInstance *inst = s->state != NULL ? kerf_model_find_instance (s->state, info->name)
+                                                  : NULL;
+      KerfDBusObjectSkeleton *object = g_hash_table_lookup (d->instances, info->name);
+
+      if (object == NULL)
+        {
+          g_autofree char *path = kerfd_instance_object_path (info->name);
+          g_autoptr(KerfDBusInstance) iface = kerf_dbus_instance_skeleton_new ();
+
+          /* set everything before export: InterfacesAdded carries it all */
+          kerfd_daemon_update_instance (iface, info, inst);
+          g_object_set_data_full (G_OBJECT (iface), "kerfd-name", g_strdup (info->name), g_free);
+          kerfd_bouncer_protect (d->bouncer, G_DBUS_INTERFACE_SKELETON (iface));
+          kerfd_methods_connect_instance (d, iface);
+          object = kerf_dbus_object_skeleton_new (path);
+          kerf_dbus_object_skeleton_set_instance (object, iface);
+          g_hash_table_insert (d->instances, g_strdup (info->name), object);
+          g_dbus_object_manager_server_export (d->manager, G_DBUS_OBJECT_SKELETON (object));
+        }
+      else
+        {
+          g_autoptr(KerfDBusInstance) iface = kerf_dbus_object_get_instance (KERF_DBUS_OBJECT (object));
+
+          kerfd_daemon_update_instance (iface, info, inst);
+        }
+    }
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+static void
+kerfd_daemon_sync_transactions (KerfdDaemon *d, const KerfdSnapshot *s)
+{
+  g_autoptr(GHashTable) live = g_hash_table_new (g_direct_hash, g_direct_equal);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < s->transactions->len; i++)
+    {
+      const KerfdTxInfo *tx = g_ptr_array_index (s->transactions, i);
+      KerfDBusObjectSkeleton *object = g_hash_table_lookup (d->transactions, GUINT_TO_POINTER (tx->id));
+      g_autoptr(KerfDBusTransaction) iface = NULL;
+      gboolean is_new = object == NULL;
+
+      g_hash_table_add (live, GUINT_TO_POINTER (tx->id));
+      if (is_new)
+        {
+          g_autofree char *path = kerfd_transaction_object_path (tx->id);
+
+          iface = kerf_dbus_transaction_skeleton_new ();
+          g_object_set_data (G_OBJECT (iface), "kerfd-tx", GUINT_TO_POINTER (tx->id));
+          kerfd_bouncer_protect (d->bouncer, G_DBUS_INTERFACE_SKELETON (iface));
+          kerfd_methods_connect_transaction (d, iface);
+          object = kerf_dbus_object_skeleton_new (path);
+          kerf_dbus_object_skeleton_set_transaction (object, iface);
+        }
+      else
+        iface = kerf_dbus_object_get_transaction (KERF_DBUS_OBJECT (object));
+
+      g_object_freeze_notify (G_OBJECT (iface));
+      kerf_dbus_transaction_set_id (iface, tx->id);
+      kerf_dbus_transaction_set_status (iface, tx->status);
+      kerf_dbus_transaction_set_target (iface, tx->target);
+      kerf_dbus_transaction_set_operation (iface, tx->operation);
+      g_object_thaw_notify (G_OBJECT (iface));
+
+      if (is_new)
+        {
+          g_hash_table_insert (d->transactions, GUINT_TO_POINTER (tx->id), object);
+          g_dbus_object_manager_server_export (d->manager, G_DBUS_OBJECT_SKELETON (object));
+        }
+    }
+
+  g_hash_table_iter_init (&iter, d->transactions);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (live, key))
+      {
+        g_dbus_object_manager_server_unexport (d->manager,
+          g_dbus_object_get_object_path (G_DBUS_OBJECT (value)));
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+void
+kerfd_daemon_sync (KerfdDaemon *d)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (d->engine);
+
+  kerfd_daemon_sync_pool (d, s);
+  kerfd_daemon_sync_instances (d, s);
+  kerfd_daemon_sync_transactions (d, s);
+}

@@ -1,0 +1,803 @@
+/* kerfd-engine-ops.c — every change of the multikernel state.
+ *
+ * Shape of each operation: check the request against the current snapshot,
+ * build the whole resulting state and validate it, write ONE transaction,
+ * record the daemon-side facts, rebuild the snapshot from the kernel.  A
+ * failure before the kernel write changes nothing; a failure after it
+ * rolls the transaction back, so nothing is left behind.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "kerf-alloc.h"
+#include "kerf-dts.h"
+#include "kerf-overlay.h"
+#include "kerf-validate.h"
+#include "kerfd-engine-private.h"
+#include "kerfd-log.h"
+
+/* ---- request parsing -------------------------------------------------- */
+
+typedef struct {
+  gboolean has_cpus, has_cpu_count, has_memory_bytes, has_memory_base, has_devices,
+           has_numa_nodes, has_affinity, has_policy, has_id;
+  guint32  cpu_count;
+} KerfdSpecFlags;
+
+static const char *const kerfd_spec_keys[] = {
+  "cpus", "cpu-count", "memory-bytes", "memory-base", "devices", "numa-nodes",
+  "cpu-affinity", "memory-policy", "id", NULL
+};
+
+static gboolean
+kerfd_spec_lookup (GVariant *spec, const char *key, const char *type, GVariant **out,
+                   GError **error)
+{
+  g_autoptr(GVariant) v = g_variant_lookup_value (spec, key, NULL);
+
+  *out = NULL;
+  if (v == NULL)
+    return TRUE;
+  if (!g_variant_is_of_type (v, G_VARIANT_TYPE (type)))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                   "'%s' must be of type '%s', not '%s'", key, type,
+                   g_variant_get_type_string (v));
+      return FALSE;
+    }
+  *out = g_steal_pointer (&v);
+  return TRUE;
+}
+
+static void
+kerfd_array_from_au (GArray *dst, GVariant *au)
+{
+  gsize n = 0;
+  const guint32 *v = g_variant_get_fixed_array (au, &n, sizeof (guint32));
+
+  g_array_set_size (dst, 0);
+  g_array_append_vals (dst, v, (guint) n);
+}
+
+/* Applies `spec` onto `inst` (a new instance, or a copy of one to update). */
+static gboolean
+kerfd_spec_apply (GVariant *spec, KerfInstance *inst, KerfdSpecFlags *f, GError **error)
+{
+  g_autoptr(GVariant) v = NULL;
+  GVariantIter iter;
+  const char *key;
+
+  memset (f, 0, sizeof *f);
+  g_variant_iter_init (&iter, spec);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    if (!g_strv_contains (kerfd_spec_keys, key))
+      {
+        g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                     "unknown instance spec key '%s'", key);
+        return FALSE;
+      }
+
+#define LOOKUP(key, type) \
+  g_clear_pointer (&v, g_variant_unref); \
+  if (!kerfd_spec_lookup (spec, key, type, &v, error)) return FALSE; \
+  if (v != NULL)
+
+  LOOKUP ("cpus", "au")
+    {
+      f->has_cpus = TRUE;
+      kerfd_array_from_au (inst->cpus, v);
+    }
+  LOOKUP ("cpu-count", "u")
+    {
+      f->has_cpu_count = TRUE;
+      f->cpu_count = g_variant_get_uint32 (v);
+      if (f->cpu_count == 0)
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT, "cpu-count must be > 0");
+          return FALSE;
+        }
+    }
+  if (f->has_cpus && f->has_cpu_count)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                   "give either 'cpus' or 'cpu-count', not both");
+      return FALSE;
+    }
+  LOOKUP ("memory-bytes", "t")
+    {
+      f->has_memory_bytes = TRUE;
+      inst->memory_bytes = g_variant_get_uint64 (v);
+      if (inst->memory_bytes == 0)
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT, "memory-bytes must be > 0");
+          return FALSE;
+        }
+    }
+  LOOKUP ("memory-base", "t")
+    {
+      f->has_memory_base = TRUE;
+      inst->memory_base = g_variant_get_uint64 (v);
+    }
+  LOOKUP ("devices", "as")
+    {
+      g_autofree const char **names = g_variant_get_strv (v, NULL);
+
+      f->has_devices = TRUE;
+      g_ptr_array_set_size (inst->devices, 0);
+      for (guint i = 0; names[i] != NULL; i++)
+        g_ptr_array_add (inst->devices, kerf_device_ref_new (names[i]));
+    }
+  LOOKUP ("numa-nodes", "au")
+    {
+      f->has_numa_nodes = TRUE;
+      kerfd_array_from_au (inst->numa_nodes, v);
+    }
+  LOOKUP ("cpu-affinity", "s")
+    {
+      f->has_affinity = TRUE;
+      if (!kerf_cpu_affinity_from_string (g_variant_get_string (v, NULL), &inst->cpu_affinity))
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                       "unknown cpu-affinity '%s' (compact, spread or local)",
+                       g_variant_get_string (v, NULL));
+          return FALSE;
+        }
+    }
+  LOOKUP ("memory-policy", "s")
+    {
+      f->has_policy = TRUE;
+      if (!kerf_memory_policy_from_string (g_variant_get_string (v, NULL), &inst->memory_policy))
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                       "unknown memory-policy '%s' (local, interleave or bind)",
+                       g_variant_get_string (v, NULL));
+          return FALSE;
+        }
+    }
+  LOOKUP ("id", "u")
+    {
+      f->has_id = TRUE;
+      inst->id = g_variant_get_uint32 (v);
+      if (inst->id == 0 || inst->id > 2047)
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                       "id must be 1-2047, not %u", inst->id);
+          return FALSE;
+        }
+    }
+#undef LOOKUP
+  return TRUE;
+}
+
+/* Places CPUs and memory the request left open (cpu-count, no base). */
+static gboolean
+kerfd_place (const KerfModel *state, KerfInstance *inst, const KerfdSpecFlags *f,
+             gboolean place_cpus, gboolean place_memory, const char *exclude, GError **error)
+{
+  if (place_cpus && f->has_cpu_count)
+    {
+      KerfCpuRequest req = KERF_CPU_REQUEST_INIT;
+      GArray *cpus;
+
+      req.cpu_count = f->cpu_count;
+      req.affinity = inst->cpu_affinity;
+      req.numa_nodes = inst->numa_nodes;
+      req.exclude = exclude;
+      cpus = kerf_alloc_cpus (state, &req, error);
+      if (cpus == NULL)
+        return FALSE;
+      g_array_unref (inst->cpus);
+      inst->cpus = cpus;
+    }
+  if (place_memory)
+    {
+      KerfMemoryRequest req = KERF_MEMORY_REQUEST_INIT;
+      guint64 base = 0;
+
+      req.size = inst->memory_bytes;
+      req.has_base = f->has_memory_base;
+      req.base = inst->memory_base;
+      req.policy = inst->memory_policy;
+      req.numa_nodes = inst->numa_nodes;
+      req.cpus = inst->cpus;
+      req.exclude = exclude;
+      if (!kerf_alloc_memory (state, &req, &base, error))
+        return FALSE;
+      inst->memory_base = base;
+    }
+  return TRUE;
+}
+
+static KerfdInstanceRecord *
+kerfd_record_from_instance (const KerfInstance *inst, const KerfdInstanceRecord *old)
+{
+  KerfdInstanceRecord *r = old != NULL ? kerfd_instance_record_copy (old)
+                                       : kerfd_instance_record_new (inst->name);
+  GStrvBuilder *b = g_strv_builder_new ();
+  const char *s;
+
+  for (guint i = 0; i < inst->devices->len; i++)
+    g_strv_builder_add (b, ((KerfDeviceRef *) g_ptr_array_index (inst->devices, i))->name);
+  g_strfreev (r->devices);
+  r->devices = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  g_array_set_size (r->numa_nodes, 0);
+  g_array_append_vals (r->numa_nodes, inst->numa_nodes->data, inst->numa_nodes->len);
+  g_clear_pointer (&r->cpu_affinity, g_free);
+  g_clear_pointer (&r->memory_policy, g_free);
+  if ((s = kerf_cpu_affinity_to_string (inst->cpu_affinity)) != NULL)
+    r->cpu_affinity = g_strdup (s);
+  if ((s = kerf_memory_policy_to_string (inst->memory_policy)) != NULL)
+    r->memory_policy = g_strdup (s);
+  return r;
+}
+
+/* Writes one overlay; on a later failure the caller rolls `*tx_id` back. */
+static gboolean
+kerfd_engine_write (KerfdEngine *engine, KerfDtTree *overlay, const char *operation,
+                    const char *instance, guint *tx_id, GError **error)
+{
+  g_autoptr(GBytes) dtbo = kerf_overlay_to_dtbo (overlay, error);
+  g_autofree char *status = NULL;
+  g_autofree char *what = kerf_overlay_describe (overlay);
+
+  if (dtbo == NULL)
+    return FALSE;
+  *tx_id = 0;
+  if (!kerf_kernel_write_overlay (engine->kernel, dtbo, tx_id, &status, error))
+    {
+      kerfd_log_transaction (G_LOG_LEVEL_WARNING, operation, instance != NULL ? instance : "",
+                             "transaction failed (%s): %s", what, (*error)->message);
+      return FALSE;
+    }
+  kerfd_log_transaction (G_LOG_LEVEL_MESSAGE, operation, instance != NULL ? instance : "",
+                         "tx_%u %s: %s", *tx_id, status != NULL ? status : "applied", what);
+  return TRUE;
+}
+
+static void
+kerfd_engine_undo (KerfdEngine *engine, guint tx_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (tx_id != 0 && !kerf_kernel_rollback (engine->kernel, tx_id, NULL, &error))
+    g_critical ("could not roll back tx_%u after a failure: %s", tx_id, error->message);
+}
+
+static gboolean
+kerfd_engine_finish (KerfdEngine *engine, guint tx_id, const char *operation,
+                     const char *instance, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (tx_id != 0 &&
+      !kerfd_state_save_transaction (engine->state, tx_id, operation, instance, &local_error))
+    g_warning ("tx_%u: %s", tx_id, local_error->message);
+  return kerfd_engine_reload (engine, error);
+}
+
+static KerfdSnapshot *
+kerfd_engine_require_initialized (KerfdEngine *engine, GError **error)
+{
+  KerfdSnapshot *s = kerfd_engine_get_snapshot (engine);
+
+  if (!s->initialized || s->state == NULL)
+    {
+      kerfd_snapshot_unref (s);
+      g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_INITIALIZED,
+                   "the pool is not initialized; run kerf init first");
+      return NULL;
+    }
+  return s;
+}
+
+static KerfdInstanceInfo *
+kerfd_engine_require_instance (KerfdSnapshot *s, const char *name, GError **error)
+{
+  KerfdInstanceInfo *info = g_hash_table_lookup (s->instances, name);
+
+  if (info == NULL)
+    g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND, "no instance named '%s'", name);
+  return info;
+}
+
+/* ---- pool ------------------------------------------------------------- */
+
+gboolean
+kerfd_engine_op_initialize (KerfdEngine *engine, GBytes *source, const char *name,
+                            gboolean dry_run, KerfDiagList *diags, char **summary,
+                            GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
+  g_autoptr(KerfDtTree) tree = kerfd_engine_parse_source (source, name, diags);
+  g_autoptr(KerfModel) model = NULL;
+  g_autoptr(GBytes) stored = NULL;
+  KerfValidateOptions opts;
+
+  if (tree == NULL)
+    return kerfd_engine_diags_to_error (diags, name, error);
+  model = kerf_model_from_tree_full (tree, KERF_MODEL_READ_NONE, diags);
+  if (model == NULL)
+    return kerfd_engine_diags_to_error (diags, name, error);
+  if (model->resources == NULL)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_VALIDATION_FAILED,
+                   "%s: no /resources node: this is not a baseline", name);
+      return FALSE;
+    }
+  kerfd_engine_validate_options (engine, &opts);
+  if (!kerf_validate_state (model, &opts, diags))
+    return kerfd_engine_diags_to_error (diags, name, error);
+  stored = kerf_dtb_write (tree, error);
+  if (stored == NULL)
+    return FALSE;
+
+  if (!s->initialized)
+    {
+      g_autoptr(KerfDtTree) kernel_tree = kerf_model_to_kernel_baseline (model, error);
+      g_autoptr(GBytes) dtb = NULL;
+
+      if (kernel_tree == NULL || (dtb = kerf_dtb_write (kernel_tree, error)) == NULL)
+        return FALSE;
+      *summary = g_strdup_printf ("initialize pool: %u CPUs, %" G_GUINT64_FORMAT " bytes of memory, "
+                                  "%u devices", model->resources->available_cpus->len,
+                                  model->resources->pool_bytes, model->resources->devices->len);
+      if (dry_run)
+        return TRUE;
+      if (!kerf_kernel_write_baseline (engine->kernel, dtb, error))
+        return FALSE;
+      kerfd_log_transaction (G_LOG_LEVEL_MESSAGE, "initialize", "", "%s", *summary);
+    }
+  else
+    {
+      /* Re-initialization: the instances must still fit the new pool, and
+       * the change goes to the kernel as one /resources transaction. */
+      g_autoptr(KerfModel) next = kerf_model_copy (s->state);
+      g_autoptr(KerfDiagList) fit = kerf_diag_list_new ();
+      g_autoptr(GBytes) pool_dtb = NULL;
+      g_autoptr(KerfDtTree) pool_tree = NULL;
+      g_autoptr(GArray) chunks = NULL;
+      g_autoptr(KerfDtTree) overlay = NULL;
+      g_autoptr(GError) local_error = NULL;
+      guint tx_id = 0;
+
+      kerf_resources_free (next->resources);
+      next->resources = kerf_resources_copy (model->resources);
+      if (!kerf_validate_state (next, &opts, fit))
+        {
+          g_autoptr(GError) why = NULL;
+
+          kerfd_engine_diags_to_error (fit, "the new baseline cannot hold the existing instances",
+                                       &why);
+          g_set_error_literal (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT, why->message);
+          return FALSE;
+        }
+      pool_dtb = kerf_kernel_read_pool_tree (engine->kernel, error);
+      if (pool_dtb == NULL)
+        return FALSE;
+      {
+        gsize len = 0;
+        const guint8 *data = g_bytes_get_data (pool_dtb, &len);
+        g_autofree guint8 *copy = g_memdup2 (data, len);
+
+        if (!kerf_dtb_check (copy, len, error) ||
+            (pool_tree = kerf_dtb_read (copy, len, "device_tree", error)) == NULL)
+          return FALSE;
+      }
+      chunks = kerf_overlay_pool_chunks_from_tree (pool_tree, error);
+      if (chunks == NULL)
+        return FALSE;
+      overlay = kerf_overlay_resize_pool (s->state->resources, model->resources,
+                                          (const KerfOverlayRange *) (gpointer) chunks->data,
+                                          chunks->len, &local_error);
+      if (overlay == NULL)
+        {
+          if (!g_error_matches (local_error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          /* "nothing to change": the kernel already holds this pool */
+          *summary = g_strdup ("no change to the pool");
+        }
+      else
+        *summary = kerf_overlay_describe (overlay);
+      if (dry_run)
+        return TRUE;
+      if (overlay != NULL && !kerfd_engine_write (engine, overlay, "resize-pool", NULL, &tx_id, error))
+        return FALSE;
+      if (!kerfd_state_save_baseline (engine->state, stored, name, error))
+        {
+          kerfd_engine_undo (engine, tx_id);
+          return FALSE;
+        }
+      return kerfd_engine_finish (engine, tx_id, "resize-pool", NULL, error);
+    }
+
+  if (!kerfd_state_save_baseline (engine->state, stored, name, error))
+    return FALSE;   /* the kernel has it; the next start falls back to its pool tree */
+  return kerfd_engine_finish (engine, 0, "initialize", NULL, error);
+}
+
+gboolean
+kerfd_engine_op_reset (KerfdEngine *engine, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_require_initialized (engine, error);
+
+  if (s == NULL)
+    return FALSE;
+  if (g_hash_table_size (s->instances) > 0)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
+                   "cannot reset the pool: %u instance(s) exist; delete them first",
+                   g_hash_table_size (s->instances));
+      return FALSE;
+    }
+  g_set_error (error, KERF_ERROR, KERF_ERROR_FAILED, "Reset is not implemented yet");
+  return FALSE;
+}
+
+/* ---- instances -------------------------------------------------------- */
+
+gboolean
+kerfd_engine_op_create (KerfdEngine *engine, const char *name, GVariant *spec,
+                        gboolean dry_run, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_require_initialized (engine, error);
+  g_autoptr(KerfInstance) inst = NULL;
+  g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr(KerfDtTree) overlay = NULL;
+  g_autoptr(KerfdInstanceRecord) record = NULL;
+  KerfdSpecFlags f;
+  KerfValidateOptions opts;
+  guint tx_id = 0;
+
+  if (s == NULL)
+    return FALSE;
+  if (!kerf_instance_name_is_valid (name))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                   "invalid instance name '%s': use 1-63 of A-Z a-z 0-9 _ . -, "
+                   "not starting with '.' or '-'", name);
+      return FALSE;
+    }
+  if (g_hash_table_contains (s->instances, name))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_EXISTS, "an instance named '%s' exists", name);
+      return FALSE;
+    }
+  inst = kerf_instance_new (name);
+  if (!kerfd_spec_apply (spec, inst, &f, error))
+    return FALSE;
+  if (!f.has_memory_bytes)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT, "'memory-bytes' is required");
+      return FALSE;
+    }
+  if (!f.has_cpus && !f.has_cpu_count)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                   "'cpus' or 'cpu-count' is required");
+      return FALSE;
+    }
+  if (f.has_id && kerf_model_find_instance_by_id (s->state, inst->id) != NULL)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_EXISTS, "instance id %u is in use", inst->id);
+      return FALSE;
+    }
+  if (!kerfd_place (s->state, inst, &f, TRUE, TRUE, NULL, error))
+    return FALSE;
+
+  kerfd_engine_validate_options (engine, &opts);
+  opts.check_host = FALSE;
+  if (!kerf_validate_change (s->state, inst, NULL, &opts, diags))
+    return kerfd_engine_diags_to_error (diags, name, error);
+  if (dry_run)
+    return TRUE;
+
+  /* always at the validated base: what was checked is what the kernel gets */
+  overlay = kerf_overlay_create_instance (inst, s->state->resources, TRUE, error);
+  if (overlay == NULL || !kerfd_engine_write (engine, overlay, "create", name, &tx_id, error))
+    return FALSE;
+  record = kerfd_record_from_instance (inst, NULL);
+  if (!kerfd_state_save_instance (engine->state, record, error))
+    {
+      kerfd_engine_undo (engine, tx_id);
+      return FALSE;
+    }
+  return kerfd_engine_finish (engine, tx_id, "create", name, error);
+}
+
+gboolean
+kerfd_engine_op_update (KerfdEngine *engine, const char *name, GVariant *spec,
+                        gboolean dry_run, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_require_initialized (engine, error);
+  g_autoptr(KerfInstance) next = NULL;
+  g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr(KerfdInstanceRecord) record = NULL;
+  g_autoptr(GError) local_error = NULL;
+  KerfdInstanceInfo *info;
+  const KerfInstance *cur;
+  KerfdSpecFlags f;
+  KerfValidateOptions opts;
+  guint tx_id = 0;
+  gboolean kernel_change;
+
+  if (s == NULL || (info = kerfd_engine_require_instance (s, name, error)) == NULL)
+    return FALSE;
+  cur = kerf_model_find_instance (s->state, name);
+  if (cur == NULL)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND, "no instance named '%s'", name);
+      return FALSE;
+    }
+  next = kerf_instance_copy (cur);
+  if (!kerfd_spec_apply (spec, next, &f, error))
+    return FALSE;
+  if (f.has_id && next->id != cur->id)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                   "the id of an instance cannot change");
+      return FALSE;
+    }
+  /* memory moves only when its size or base was asked to change */
+  if (!kerfd_place (s->state, next, &f, TRUE,
+                    f.has_memory_base || (f.has_memory_bytes && next->memory_bytes != cur->memory_bytes),
+                    name, error))
+    return FALSE;
+
+  kerfd_engine_validate_options (engine, &opts);
+  opts.check_host = FALSE;
+  if (!kerf_validate_change (s->state, next, NULL, &opts, diags))
+    return kerfd_engine_diags_to_error (diags, name, error);
+
+  kernel_change = kerf_overlay_instance_changes_kernel (cur, next, s->state->resources, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (dry_run)
+    return TRUE;
+  if (kernel_change)
+    {
+      g_autoptr(KerfDtTree) overlay = kerf_overlay_update_instance (cur, next, s->state->resources,
+                                                                    error);
+
+      if (overlay == NULL || !kerfd_engine_write (engine, overlay, "update", name, &tx_id, error))
+        return FALSE;
+    }
+  record = kerfd_record_from_instance (next, info->record);
+  if (!kerfd_state_save_instance (engine->state, record, error))
+    {
+      kerfd_engine_undo (engine, tx_id);
+      return FALSE;
+    }
+  return kerfd_engine_finish (engine, tx_id, "update", name, error);
+}
+
+static gboolean
+kerfd_status_is (const KerfdInstanceInfo *info, const char *status)
+{
+  return g_str_equal (info->status, status);
+}
+
+gboolean
+kerfd_engine_op_delete (KerfdEngine *engine, const char *name, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_require_initialized (engine, error);
+  g_autoptr(KerfDtTree) overlay = NULL;
+  g_autoptr(GError) local_error = NULL;
+  KerfdInstanceInfo *info;
+  guint tx_id = 0;
+
+  if (s == NULL || (info = kerfd_engine_require_instance (s, name, error)) == NULL)
+    return FALSE;
+  if (kerfd_status_is (info, "loaded") || kerfd_status_is (info, "active") ||
+      kerfd_status_is (info, "loading"))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
+                   "cannot delete instance '%s' while it is %s; %s first", name, info->status,
+                   kerfd_status_is (info, "active") ? "kill and unload it" : "unload it");
+      return FALSE;
+    }
+  overlay = kerf_overlay_delete_instance (name, error);
+  if (overlay == NULL || !kerfd_engine_write (engine, overlay, "delete", name, &tx_id, error))
+    return FALSE;
+  if (!kerfd_state_remove_instance (engine->state, name, &local_error))
+    g_warning ("instance %s deleted, but its state file stays: %s", name, local_error->message);
+  return kerfd_engine_finish (engine, tx_id, "delete", name, error);
+}
+
+/* ---- kernel images ---------------------------------------------------- */
+
+/* Size, SHA-256 and (for a bzImage) the version string of the image, read
+ * from the caller's descriptor with pread (the offset stays untouched). */
+static gboolean
+kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GError **error)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buf = g_malloc (1 << 16);
+  guint8 head[0x400] = { 0 };
+  gsize head_len = 0;
+  off_t off = 0;
+
+  for (;;)
+    {
+      ssize_t n = pread (fd, buf, 1 << 16, off);
+
+      if (n < 0)
+        {
+          int errsv = errno;
+
+          if (errsv == EINTR)
+            continue;
+          g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot read the kernel image: %s",
+                       g_strerror (errsv));
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      if ((gsize) off < sizeof head)
+        {
+          gsize take = MIN ((gsize) n, sizeof head - (gsize) off);
+
+          memcpy (head + off, buf, take);
+          head_len = (gsize) off + take;
+        }
+      g_checksum_update (sum, buf, (gsize) n);
+      off += n;
+    }
+  *size = (guint64) off;
+  *sha256 = g_strdup (g_checksum_get_string (sum));
+  *version = NULL;
+  /* x86 boot protocol: "HdrS" at 0x202, kernel_version pointer at 0x20e
+   * (relative to 0x200) pointing at a NUL-terminated string */
+  if (head_len >= 0x210 && memcmp (head + 0x202, "HdrS", 4) == 0)
+    {
+      guint16 ptr = (guint16) (head[0x20e] | head[0x20f] << 8);
+      gsize at = (gsize) ptr + 0x200;
+      char ver[128];
+      ssize_t n = ptr != 0 ? pread (fd, ver, sizeof ver - 1, (off_t) at) : -1;
+
+      if (n > 0)
+        {
+          ver[n] = '\0';
+          ver[strcspn (ver, "\n")] = '\0';
+          if (g_utf8_validate (ver, -1, NULL))
+            *version = g_strdup (ver);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+kerfd_engine_op_load (KerfdEngine *engine, const char *name, int kernel_fd, int initrd_fd,
+                      const char *cmdline, const char *kernel_path, const char *initrd_path,
+                      gboolean debug, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
+  g_autoptr(KerfdInstanceRecord) record = NULL;
+  KerfdInstanceInfo *info = kerfd_engine_require_instance (s, name, error);
+
+  if (info == NULL)
+    return FALSE;
+  if (!kerfd_status_is (info, "ready"))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
+                   "cannot load a kernel into instance '%s': it is %s (expected: ready)%s",
+                   name, info->status,
+                   kerfd_status_is (info, "loaded") ? "; unload it first" : "");
+      return FALSE;
+    }
+  record = kerfd_instance_record_copy (info->record);
+  kerfd_instance_record_clear_kernel (record);
+  if (!kerfd_image_provenance (kernel_fd, &record->kernel_size, &record->kernel_sha256,
+                               &record->kernel_version, error))
+    return FALSE;
+  record->kernel_path = g_strdup (kernel_path != NULL && *kernel_path != '\0' ? kernel_path
+                                                                              : "(descriptor)");
+  record->initrd_path = g_strdup (initrd_path);
+  record->cmdline = g_strdup (cmdline);
+
+  if (!kerf_kernel_load (engine->kernel, info->id, kernel_fd, initrd_fd, cmdline,
+                         debug ? KERF_KERNEL_LOAD_DEBUG : KERF_KERNEL_LOAD_NONE, error))
+    return FALSE;
+  if (!kerfd_state_save_instance (engine->state, record, error))
+    {
+      g_autoptr(GError) undo_error = NULL;
+
+      if (!kerf_kernel_unload (engine->kernel, info->id, &undo_error))
+        g_critical ("could not unload %s after a failure: %s", name, undo_error->message);
+      return FALSE;
+    }
+  kerfd_log_instance (G_LOG_LEVEL_MESSAGE, name, "loaded %s (%" G_GUINT64_FORMAT " bytes, sha256 %s)",
+                      record->kernel_path, record->kernel_size, record->kernel_sha256);
+  return kerfd_engine_reload (engine, error);
+}
+
+gboolean
+kerfd_engine_op_unload (KerfdEngine *engine, const char *name, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
+  g_autoptr(KerfdInstanceRecord) record = NULL;
+  KerfdInstanceInfo *info = kerfd_engine_require_instance (s, name, error);
+
+  if (info == NULL)
+    return FALSE;
+  if (!kerfd_status_is (info, "loaded"))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
+                   "cannot unload instance '%s': it is %s (expected: loaded)%s", name,
+                   info->status, kerfd_status_is (info, "active") ? "; kill it first" : "");
+      return FALSE;
+    }
+  if (!kerf_kernel_unload (engine->kernel, info->id, error))
+    return FALSE;
+  record = kerfd_instance_record_copy (info->record);
+  kerfd_instance_record_clear_kernel (record);
+  if (!kerfd_state_save_instance (engine->state, record, error))
+    return FALSE;
+  kerfd_log_instance (G_LOG_LEVEL_MESSAGE, name, "unloaded the kernel of %s", name);
+  return kerfd_engine_reload (engine, error);
+}
+
+gboolean
+kerfd_engine_op_exec (KerfdEngine *engine, const char *name, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
+  KerfdInstanceInfo *info = kerfd_engine_require_instance (s, name, error);
+
+  if (info == NULL)
+    return FALSE;
+  if (!kerfd_status_is (info, "loaded"))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
+                   "cannot boot instance '%s': it is %s (expected: loaded)%s", name, info->status,
+                   kerfd_status_is (info, "ready") ? "; load a kernel first" : "");
+      return FALSE;
+    }
+  if (!kerf_kernel_exec (engine->kernel, info->id, error))
+    return FALSE;
+  kerfd_log_instance (G_LOG_LEVEL_MESSAGE, name, "booted instance %s", name);
+  return kerfd_engine_reload (engine, error);
+}
+
+gboolean
+kerfd_engine_op_kill (KerfdEngine *engine, const char *name, gboolean force, GError **error)
+{
+  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
+  KerfdInstanceInfo *info = kerfd_engine_require_instance (s, name, error);
+
+  if (info == NULL)
+    return FALSE;
+  if (!kerfd_status_is (info, "active") && !(force && kerfd_status_is (info, "loaded")))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
+                   "instance '%s' is not running: it is %s (expected: active%s)", name,
+                   info->status, force ? " or loaded" : "");
+      return FALSE;
+    }
+  if (!kerf_kernel_kill (engine->kernel, info->id,
+                         force ? KERF_KERNEL_KILL_FORCE : KERF_KERNEL_KILL_HALT, error))
+    return FALSE;
+  kerfd_log_instance (G_LOG_LEVEL_MESSAGE, name, "%s instance %s", force ? "force-halted" : "halted",
+                      name);
+  return kerfd_engine_reload (engine, error);
+}
+
+gboolean
+kerfd_engine_op_rollback (KerfdEngine *engine, guint tx_id, GError **error)
+{
+  g_auto(GStrv) warnings = NULL;
+
+  if (!kerf_kernel_rollback (engine->kernel, tx_id, &warnings, error))
+    return FALSE;
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+    g_warning ("rollback of tx_%u: %s", tx_id, warnings[i]);
+  kerfd_log_transaction (G_LOG_LEVEL_MESSAGE, "rollback", "", "rolled back tx_%u", tx_id);
+  return kerfd_engine_reload (engine, error);
+}

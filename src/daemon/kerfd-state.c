@@ -1,0 +1,416 @@
+/* kerfd-state.c — the state directory (format documented in kerfd-state.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "kerf-error.h"
+#include "kerf-model.h"
+#include "kerfd-state.h"
+
+#define KERFD_STATE_FILE_MODE 0600
+
+struct _KerfdState {
+  char *dir;
+  char *instances_dir;
+};
+
+KerfdInstanceRecord *
+kerfd_instance_record_new (const char *name)
+{
+  KerfdInstanceRecord *r = g_new0 (KerfdInstanceRecord, 1);
+
+  r->name = g_strdup (name);
+  r->devices = g_new0 (char *, 1);
+  r->numa_nodes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  return r;
+}
+
+void
+kerfd_instance_record_clear_kernel (KerfdInstanceRecord *r)
+{
+  g_clear_pointer (&r->kernel_path, g_free);
+  g_clear_pointer (&r->kernel_sha256, g_free);
+  g_clear_pointer (&r->kernel_version, g_free);
+  g_clear_pointer (&r->initrd_path, g_free);
+  g_clear_pointer (&r->cmdline, g_free);
+  r->kernel_size = 0;
+}
+
+void
+kerfd_instance_record_free (KerfdInstanceRecord *r)
+{
+  if (r == NULL)
+    return;
+  kerfd_instance_record_clear_kernel (r);
+  g_free (r->name);
+  g_strfreev (r->devices);
+  g_array_unref (r->numa_nodes);
+  g_free (r->cpu_affinity);
+  g_free (r->memory_policy);
+  g_free (r);
+}
+
+KerfdInstanceRecord *
+kerfd_instance_record_copy (const KerfdInstanceRecord *r)
+{
+  KerfdInstanceRecord *c = kerfd_instance_record_new (r->name);
+
+  g_strfreev (c->devices);
+  c->devices = g_strdupv (r->devices);
+  g_array_append_vals (c->numa_nodes, r->numa_nodes->data, r->numa_nodes->len);
+  c->cpu_affinity = g_strdup (r->cpu_affinity);
+  c->memory_policy = g_strdup (r->memory_policy);
+  c->kernel_path = g_strdup (r->kernel_path);
+  c->kernel_size = r->kernel_size;
+  c->kernel_sha256 = g_strdup (r->kernel_sha256);
+  c->kernel_version = g_strdup (r->kernel_version);
+  c->initrd_path = g_strdup (r->initrd_path);
+  c->cmdline = g_strdup (r->cmdline);
+  return c;
+}
+
+static gboolean
+kerfd_state_mkdir (const char *path, GError **error)
+{
+  if (g_mkdir_with_parents (path, 0700) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, KERF_ERROR, KERF_ERROR_IO,
+                   "cannot create state directory %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+KerfdState *
+kerfd_state_open (const char *dir, GError **error)
+{
+  g_autoptr(KerfdState) state = g_new0 (KerfdState, 1);
+
+  state->dir = g_strdup (dir);
+  state->instances_dir = g_build_filename (dir, "instances", NULL);
+  if (!kerfd_state_mkdir (state->dir, error) || !kerfd_state_mkdir (state->instances_dir, error))
+    return NULL;
+  return g_steal_pointer (&state);
+}
+
+void
+kerfd_state_free (KerfdState *state)
+{
+  if (state == NULL)
+    return;
+  g_free (state->dir);
+  g_free (state->instances_dir);
+  g_free (state);
+}
+
+const char *
+kerfd_state_get_dir (KerfdState *state)
+{
+  return state->dir;
+}
+
+/* Atomic and durable: a crash leaves the old or the new file, never half. */
+static gboolean
+kerfd_state_write (const char *path, const void *data, gsize len, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_set_contents_full (path, data, (gssize) len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 KERFD_STATE_FILE_MODE, &local_error))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot write state file: %s",
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+kerfd_state_unlink (const char *path, GError **error)
+{
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      int errsv = errno;
+
+      g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot remove state file %s: %s",
+                   path, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+kerfd_state_save_keyfile (GKeyFile *kf, const char *path, GError **error)
+{
+  gsize len = 0;
+  g_autofree char *data = g_key_file_to_data (kf, &len, NULL);
+
+  return kerfd_state_write (path, data, len, error);
+}
+
+/* ---- baseline --------------------------------------------------------- */
+
+GBytes *
+kerfd_state_load_baseline (KerfdState *state, char **source_name, GError **error)
+{
+  g_autofree char *path = g_build_filename (state->dir, "baseline.dtb", NULL);
+  g_autofree char *ini = g_build_filename (state->dir, "baseline.ini", NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_get_contents (path, &data, &len, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return NULL;
+      g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "%s", local_error->message);
+      return NULL;
+    }
+  if (source_name != NULL)
+    {
+      g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+      *source_name = NULL;
+      if (g_key_file_load_from_file (kf, ini, G_KEY_FILE_NONE, NULL))
+        *source_name = g_key_file_get_string (kf, "baseline", "source", NULL);
+      if (*source_name == NULL)
+        *source_name = g_strdup ("baseline.dtb");
+    }
+  return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+gboolean
+kerfd_state_save_baseline (KerfdState *state, GBytes *dtb, const char *source_name,
+                           GError **error)
+{
+  g_autofree char *path = g_build_filename (state->dir, "baseline.dtb", NULL);
+  g_autofree char *ini = g_build_filename (state->dir, "baseline.ini", NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  gsize len = 0;
+  const void *data = g_bytes_get_data (dtb, &len);
+
+  g_key_file_set_string (kf, "baseline", "source", source_name != NULL ? source_name : "");
+  return kerfd_state_save_keyfile (kf, ini, error) && kerfd_state_write (path, data, len, error);
+}
+
+gboolean
+kerfd_state_remove_baseline (KerfdState *state, GError **error)
+{
+  g_autofree char *path = g_build_filename (state->dir, "baseline.dtb", NULL);
+  g_autofree char *ini = g_build_filename (state->dir, "baseline.ini", NULL);
+
+  return kerfd_state_unlink (path, error) && kerfd_state_unlink (ini, error);
+}
+
+/* ---- instances -------------------------------------------------------- */
+
+static char *
+kerfd_state_instance_path (KerfdState *state, const char *name, GError **error)
+{
+  g_autofree char *file = NULL;
+
+  if (!kerf_instance_name_is_valid (name))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                   "invalid instance name '%s'", name);
+      return NULL;
+    }
+  file = g_strconcat (name, ".ini", NULL);
+  return g_build_filename (state->instances_dir, file, NULL);
+}
+
+static void
+kerfd_keyfile_set_opt_string (GKeyFile *kf, const char *group, const char *key, const char *v)
+{
+  if (v != NULL)
+    g_key_file_set_string (kf, group, key, v);
+}
+
+gboolean
+kerfd_state_save_instance (KerfdState *state, const KerfdInstanceRecord *r, GError **error)
+{
+  g_autofree char *path = kerfd_state_instance_path (state, r->name, error);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  if (path == NULL)
+    return FALSE;
+
+  g_key_file_set_string (kf, "instance", "name", r->name);
+  g_key_file_set_string_list (kf, "instance", "devices", (const char *const *) r->devices,
+                              g_strv_length (r->devices));
+  if (r->numa_nodes->len > 0)
+    {
+      g_autofree gint *nodes = g_new (gint, r->numa_nodes->len);
+
+      for (guint i = 0; i < r->numa_nodes->len; i++)
+        nodes[i] = (gint) g_array_index (r->numa_nodes, guint32, i);
+      g_key_file_set_integer_list (kf, "instance", "numa-nodes", nodes, r->numa_nodes->len);
+    }
+  kerfd_keyfile_set_opt_string (kf, "instance", "cpu-affinity", r->cpu_affinity);
+  kerfd_keyfile_set_opt_string (kf, "instance", "memory-policy", r->memory_policy);
+  if (r->kernel_path != NULL)
+    {
+      g_key_file_set_string (kf, "kernel", "path", r->kernel_path);
+      g_key_file_set_uint64 (kf, "kernel", "size", r->kernel_size);
+      kerfd_keyfile_set_opt_string (kf, "kernel", "sha256", r->kernel_sha256);
+      kerfd_keyfile_set_opt_string (kf, "kernel", "version", r->kernel_version);
+      kerfd_keyfile_set_opt_string (kf, "kernel", "initrd", r->initrd_path);
+      kerfd_keyfile_set_opt_string (kf, "kernel", "cmdline", r->cmdline);
+    }
+  return kerfd_state_save_keyfile (kf, path, error);
+}
+
+static KerfdInstanceRecord *
+kerfd_state_read_instance (const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(KerfdInstanceRecord) r = NULL;
+  g_autofree char *name = NULL;
+  g_autofree gint *nodes = NULL;
+  gsize n_nodes = 0;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    return NULL;
+  name = g_key_file_get_string (kf, "instance", "name", error);
+  if (name == NULL)
+    return NULL;
+  if (!kerf_instance_name_is_valid (name))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_PARSE, "invalid instance name '%s'", name);
+      return NULL;
+    }
+  r = kerfd_instance_record_new (name);
+  if (g_key_file_has_key (kf, "instance", "devices", NULL))
+    {
+      g_strfreev (r->devices);
+      r->devices = g_key_file_get_string_list (kf, "instance", "devices", NULL, NULL);
+      if (r->devices == NULL)
+        r->devices = g_new0 (char *, 1);
+    }
+  nodes = g_key_file_get_integer_list (kf, "instance", "numa-nodes", &n_nodes, NULL);
+  for (gsize i = 0; nodes != NULL && i < n_nodes; i++)
+    {
+      guint32 node = (guint32) nodes[i];
+
+      if (nodes[i] >= 0)
+        g_array_append_val (r->numa_nodes, node);
+    }
+  r->cpu_affinity = g_key_file_get_string (kf, "instance", "cpu-affinity", NULL);
+  r->memory_policy = g_key_file_get_string (kf, "instance", "memory-policy", NULL);
+  r->kernel_path = g_key_file_get_string (kf, "kernel", "path", NULL);
+  if (r->kernel_path != NULL)
+    {
+      r->kernel_size = g_key_file_get_uint64 (kf, "kernel", "size", NULL);
+      r->kernel_sha256 = g_key_file_get_string (kf, "kernel", "sha256", NULL);
+      r->kernel_version = g_key_file_get_string (kf, "kernel", "version", NULL);
+      r->initrd_path = g_key_file_get_string (kf, "kernel", "initrd", NULL);
+      r->cmdline = g_key_file_get_string (kf, "kernel", "cmdline", NULL);
+    }
+  return g_steal_pointer (&r);
+}
+
+GHashTable *
+kerfd_state_load_instances (KerfdState *state)
+{
+  GHashTable *records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) kerfd_instance_record_free);
+  g_autoptr(GDir) dir = g_dir_open (state->instances_dir, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(GError) error = NULL;
+      KerfdInstanceRecord *r;
+
+      if (!g_str_has_suffix (entry, ".ini"))
+        continue;   /* temp files of an interrupted write, ... */
+      path = g_build_filename (state->instances_dir, entry, NULL);
+      r = kerfd_state_read_instance (path, &error);
+      if (r == NULL)
+        {
+          g_warning ("ignoring state file %s: %s", path, error->message);
+          continue;
+        }
+      g_hash_table_replace (records, g_strdup (r->name), r);
+    }
+  return records;
+}
+
+gboolean
+kerfd_state_remove_instance (KerfdState *state, const char *name, GError **error)
+{
+  g_autofree char *path = kerfd_state_instance_path (state, name, error);
+
+  return path != NULL && kerfd_state_unlink (path, error);
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+static GKeyFile *
+kerfd_state_load_transactions (KerfdState *state, char **path_out)
+{
+  GKeyFile *kf = g_key_file_new ();
+  char *path = g_build_filename (state->dir, "transactions.ini", NULL);
+
+  (void) g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL);
+  *path_out = path;
+  return kf;
+}
+
+gboolean
+kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
+                              const char *instance, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
+  g_autofree char *group = g_strdup_printf ("tx_%u", id);
+
+  g_key_file_set_string (kf, group, "operation", operation);
+  if (instance != NULL)
+    g_key_file_set_string (kf, group, "instance", instance);
+  return kerfd_state_save_keyfile (kf, path, error);
+}
+
+char *
+kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
+  g_autofree char *group = g_strdup_printf ("tx_%u", id);
+  char *operation = g_key_file_get_string (kf, group, "operation", NULL);
+
+  if (instance != NULL)
+    *instance = g_key_file_get_string (kf, group, "instance", NULL);
+  return operation != NULL ? operation : g_strdup ("unknown");
+}
+
+gboolean
+kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+  gboolean changed = FALSE;
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      guint64 id = 0;
+      gboolean live = FALSE;
+
+      if (g_str_has_prefix (groups[i], "tx_"))
+        (void) g_ascii_string_to_unsigned (groups[i] + 3, 10, 0, G_MAXUINT, &id, NULL);
+      for (guint j = 0; live_ids != NULL && j < live_ids->len; j++)
+        live = live || g_array_index (live_ids, guint, j) == id;
+      if (!live)
+        {
+          g_key_file_remove_group (kf, groups[i], NULL);
+          changed = TRUE;
+        }
+    }
+  return !changed || kerfd_state_save_keyfile (kf, path, error);
+}
