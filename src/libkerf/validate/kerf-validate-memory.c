@@ -86,7 +86,8 @@ check_instance (KerfValidateCtx *ctx, const KerfInstance *inst)
 
       if (inst->memory_base < pool_end)
         sugg = g_strdup_printf ("reduce memory-bytes to " HEX "%s%s",
-                                pool_end - inst->memory_base, moved ? " " : "",
+                                pool_end - inst->memory_base,
+                                moved == NULL ? "" : g_str_has_prefix (moved, "or ") ? " " : "; ",
                                 moved ? moved : "");
       else
         sugg = g_steal_pointer (&moved);

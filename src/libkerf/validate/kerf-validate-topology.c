@@ -204,9 +204,11 @@ check_instance (KerfValidateCtx *ctx, const KerfInstance *inst)
   if (!ctx->topology)
     {
       if (wants_topology)
-        kerf_validate_report (ctx, "T13", kerf_validate_loc (has_nodes ? inst->numa_nodes_loc
-                                                                        : inst->cpu_affinity_loc,
-                                                             inst->loc),
+        kerf_validate_report (ctx, "T13",
+                              kerf_validate_loc (has_nodes ? inst->numa_nodes_loc
+                                                 : inst->cpu_affinity == KERF_CPU_AFFINITY_LOCAL
+                                                 ? inst->cpu_affinity_loc : inst->memory_policy_loc,
+                                                 inst->loc),
                               "describe /resources/topology/numa-nodes in the baseline, or drop "
                               "the NUMA settings",
                               "instance '%s': NUMA settings cannot be honoured: the baseline has "
