@@ -36,6 +36,8 @@ struct _KerfDtsLexer {
   guint32            tok_line;
   gsize              tok_line_start;
   const char        *tok_file;
+  KerfLoc            last_error;  /* a relexed token reports once */
+  gboolean           quiet;       /* skipping after a syntax error */
 };
 
 static const struct {
@@ -95,6 +97,25 @@ static KerfLoc
 loc_at (Frame *f, gsize pos)
 {
   return kerf_loc_make (f->file, f->line, (guint32) (pos - f->line_start + 1));
+}
+
+/* Lexical errors are located at a token start; when the parser lexes the
+ * same token again in another mode, the error is not repeated. */
+static void lex_error (KerfDtsLexer *lx, KerfLoc loc, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static void
+lex_error (KerfDtsLexer *lx, KerfLoc loc, const char *format, ...)
+{
+  if (lx->quiet)
+    return;
+  if (loc.file == lx->last_error.file && loc.line == lx->last_error.line
+      && loc.col == lx->last_error.col)
+    return;
+  lx->last_error = loc;
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  kerf_diag_error (lx->diags, loc, "%s", msg);
 }
 
 KerfDtsLexer *
@@ -337,7 +358,7 @@ do_include (KerfDtsLexer *lx, Frame *f, gsize start, gsize *pp)
         {
           kerf_diag_list_add (lx->diags, KERF_SEVERITY_ERROR, loc, NULL,
                               "remove the /include/ that closes the cycle",
-                              "include cycle: \"%s\" includes itself", path);
+                              "include cycle: \"%s\" is already being included", path);
           return;
         }
   char *contents = NULL;
@@ -490,7 +511,7 @@ lex_number (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
         bad = TRUE;
       else if (errno == ERANGE)
         {
-          kerf_diag_error (lx->diags, tok->loc, "integer literal '%.*s' out of range",
+          lex_error (lx, tok->loc, "integer literal '%.*s' out of range",
                            (int) tok->raw_len, tok->raw);
           tok->value = 0;
           return;
@@ -501,7 +522,7 @@ lex_number (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
       bad = TRUE;
   if (bad)
     {
-      kerf_diag_error (lx->diags, tok->loc, "bad integer literal '%.*s'",
+      lex_error (lx, tok->loc, "bad integer literal '%.*s'",
                        (int) tok->raw_len, tok->raw);
       tok->value = 0;
     }
@@ -519,7 +540,7 @@ lex_char_literal (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
     {
       set_tok (tok, KERF_TOK_NUMBER, f, start, p);
       f->pos = p;
-      kerf_diag_error (lx->diags, tok->loc, "missing terminating ' character");
+      lex_error (lx, tok->loc, "missing terminating ' character");
       return;
     }
   set_tok (tok, KERF_TOK_NUMBER, f, start, p + 1);
@@ -527,12 +548,12 @@ lex_char_literal (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
   g_string_truncate (lx->buf, 0);
   kerf_dts_unescape (d + start + 1, p - start - 1, lx->buf);
   if (lx->buf->len == 0)
-    kerf_diag_error (lx->diags, tok->loc, "empty character literal");
+    lex_error (lx, tok->loc, "empty character literal");
   else
     {
       tok->value = (guint8) lx->buf->str[0];
       if (lx->buf->len > 1)
-        kerf_diag_error (lx->diags, tok->loc, "character literal has %u characters instead of 1",
+        lex_error (lx, tok->loc, "character literal has %u characters instead of 1",
                          (guint) lx->buf->len);
     }
 }
@@ -563,7 +584,7 @@ lex_token (KerfDtsLexer *lx, KerfDtsLexMode mode, KerfDtsToken *tok)
           end = nl != NULL ? (gsize) (nl - d) : n;
           f->line = tok->loc.line;
           f->line_start = p - (tok->loc.col - 1);
-          kerf_diag_error (lx->diags, tok->loc, "missing terminating '\"' character");
+          lex_error (lx, tok->loc, "missing terminating '\"' character");
         }
       set_tok (tok, KERF_TOK_STRING, f, p, end);
       f->pos = end;
@@ -735,6 +756,34 @@ kerf_dts_lexer_relex (KerfDtsLexer *lx, KerfDtsLexMode mode, KerfDtsToken *tok)
   f->line_start = lx->tok_line_start;
   f->file = lx->tok_file;
   lex_token (lx, mode, tok);
+}
+
+void
+kerf_dts_lexer_set_quiet (KerfDtsLexer *lx, gboolean quiet)
+{
+  lx->quiet = quiet;
+}
+
+void
+kerf_dts_lexer_set_top_path (KerfDtsLexer *lx, const char *path)
+{
+  g_free (lx->frames[0].real);
+  lx->frames[0].real = realpath (path, NULL);
+}
+
+void
+kerf_dts_lexer_seek (KerfDtsLexer *lx, gsize pos, guint32 line, gsize line_start)
+{
+  Frame *f = cur (lx);
+  f->pos = MIN (pos, f->len);
+  f->line = line;
+  f->line_start = line_start;
+}
+
+gsize
+kerf_dts_lexer_offset (KerfDtsLexer *lx)
+{
+  return cur (lx)->pos;
 }
 
 GBytes *

@@ -78,6 +78,18 @@ void kerf_dts_lexer_next (KerfDtsLexer *lexer, KerfDtsLexMode mode, KerfDtsToken
  * (the parser peeked in the wrong one). */
 void kerf_dts_lexer_relex (KerfDtsLexer *lexer, KerfDtsLexMode mode, KerfDtsToken *tok);
 
+/* While the parser skips after an error, token-level errors are noise. */
+void  kerf_dts_lexer_set_quiet (KerfDtsLexer *lexer, gboolean quiet);
+
+/* The top buffer is the file `path` (so that including it again is a cycle). */
+void  kerf_dts_lexer_set_top_path (KerfDtsLexer *lexer, const char *path);
+
+/* Bundler support: continue lexing the top buffer at byte `pos`, which is
+ * on line `line` whose first byte is at `line_start`; and where the
+ * last token ended. */
+void  kerf_dts_lexer_seek (KerfDtsLexer *lexer, gsize pos, guint32 line, gsize line_start);
+gsize kerf_dts_lexer_offset (KerfDtsLexer *lexer);
+
 /* Reads an /incbin/ file relative to the current physical file; NULL with a
  * located error in the diagnostics. */
 GBytes *kerf_dts_lexer_read_incbin (KerfDtsLexer *lexer, const char *name, KerfLoc loc);

@@ -39,6 +39,13 @@ void          kerf_dts_parser_error (KerfDtsParser *p, KerfLoc loc, const char *
  * reported error. */
 gboolean kerf_dts_parse_prim (KerfDtsParser *p, guint64 *out);
 
+/* kerf-dts-parser.c: evaluates one integer_prim found at byte `pos` of
+ * `text` (for the bundler's /incbin/ offsets); `*end` = byte after it.
+ * Errors are located with `file`, `line`, `line_start`. */
+gboolean kerf_dts_eval_prim_at (const char *file, const char *text, gsize len, gsize pos,
+                                guint32 line, gsize line_start, KerfDiagList *diags,
+                                guint64 *value, gsize *end);
+
 /* kerf-dts-resolve.c */
 gboolean    kerf_dts_is_deleted (KerfDtsParser *p, gconstpointer obj);
 void        kerf_dts_mark_deleted (KerfDtsParser *p, gpointer obj);

@@ -89,8 +89,18 @@ expect (KerfDtsParser *p, KerfDtsLexMode mode, int c)
 
 /* Error recovery: skip to after the next ';' of this nesting level, or to
  * (not past) a '}' that closes the current body. */
+static void recover_quietly (KerfDtsParser *p);
+
 static void
 recover (KerfDtsParser *p)
+{
+  kerf_dts_lexer_set_quiet (p->lx, TRUE);
+  recover_quietly (p);
+  kerf_dts_lexer_set_quiet (p->lx, FALSE);
+}
+
+static void
+recover_quietly (KerfDtsParser *p)
 {
   int depth = 0;
   for (;;)
@@ -759,23 +769,25 @@ parse_devicetree (KerfDtsParser *p)
         {
           kerf_dts_parser_unexpected (p, t, any ? "'/ {', '&label {' or end of file"
                                                 : "'/ {' (the root node)");
-          recover (p);
+          if (kerf_dts_parser_is_punct (t, '}'))
+            kerf_dts_parser_advance (p);  /* a stray '}': recover() would stop at it */
+          else
+            recover (p);
         }
     }
 }
 
 /* ---- entry points --------------------------------------------------------- */
 
-KerfDtTree *
-kerf_dts_parse_data (const char *display_name, const char *text, gsize len,
-                     const char *base_dir, KerfDtsParseFlags flags, KerfDiagList *diags)
+static KerfDtTree *
+parse (const char *display_name, const char *text, gsize len, const char *base_dir,
+       KerfDtsParseFlags flags, const char *path, KerfDiagList *diags)
 {
-  g_return_val_if_fail (text != NULL || len == 0, NULL);
-  g_return_val_if_fail (diags != NULL, NULL);
-
   guint errors_before = kerf_diag_list_n_errors (diags);
   KerfDtsParser p = { 0 };
   p.lx = kerf_dts_lexer_new (display_name, text != NULL ? text : "", len, base_dir, flags, diags);
+  if (path != NULL)
+    kerf_dts_lexer_set_top_path (p.lx, path);
   p.diags = diags;
   p.tree = kerf_dt_tree_new ();
   p.deleted = g_hash_table_new (NULL, NULL);
@@ -809,6 +821,15 @@ kerf_dts_parse_data (const char *display_name, const char *text, gsize len,
 }
 
 KerfDtTree *
+kerf_dts_parse_data (const char *display_name, const char *text, gsize len,
+                     const char *base_dir, KerfDtsParseFlags flags, KerfDiagList *diags)
+{
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  g_return_val_if_fail (diags != NULL, NULL);
+  return parse (display_name, text, len, base_dir, flags, NULL, diags);
+}
+
+KerfDtTree *
 kerf_dts_parse_file (const char *path, KerfDiagList *diags)
 {
   g_return_val_if_fail (path != NULL, NULL);
@@ -821,5 +842,21 @@ kerf_dts_parse_file (const char *path, KerfDiagList *diags)
       return NULL;
     }
   g_autofree char *dir = g_path_get_dirname (path);
-  return kerf_dts_parse_data (path, contents, len, dir, KERF_DTS_PARSE_NONE, diags);
+  return parse (path, contents, len, dir, KERF_DTS_PARSE_NONE, path, diags);
+}
+
+gboolean
+kerf_dts_eval_prim_at (const char *file, const char *text, gsize len, gsize pos,
+                       guint32 line, gsize line_start, KerfDiagList *diags,
+                       guint64 *value, gsize *end)
+{
+  KerfDtsParser p = { 0 };
+  p.lx = kerf_dts_lexer_new (file, text, len, NULL, KERF_DTS_PARSE_NO_FILE_ACCESS, diags);
+  p.diags = diags;
+  kerf_dts_lexer_seek (p.lx, pos, line, line_start);
+  guint errors = kerf_diag_list_n_errors (diags);
+  gboolean ok = kerf_dts_parse_prim (&p, value) && kerf_diag_list_n_errors (diags) == errors;
+  *end = kerf_dts_lexer_offset (p.lx);
+  kerf_dts_lexer_free (p.lx);
+  return ok;
 }
