@@ -341,11 +341,17 @@ kerf_report_text (const KerfModel *state, const KerfDiagList *diags)
       g_string_append (out, "\nFindings\n");
       for (guint i = 0; i < kerf_diag_list_length (diags); i++)
         {
-          g_autofree char *line = kerf_diag_format (kerf_diag_list_get (diags, i));
-          g_auto(GStrv) parts = g_strsplit (line, "\n", -1);
+          const KerfDiag *d = kerf_diag_list_get (diags, i);
+          g_autofree char *loc = kerf_loc_to_string (d->loc);
 
-          for (guint k = 0; parts[k] != NULL; k++)
-            g_string_append_printf (out, "  %s\n", parts[k]);
+          /* like kerf_diag_format, plus the rule id a user can look up */
+          g_string_append_printf (out, "  %s: %s: %s", loc, kerf_severity_to_string (d->severity),
+                                  d->message);
+          if (d->rule != NULL)
+            g_string_append_printf (out, " [%s]", d->rule);
+          g_string_append_c (out, '\n');
+          if (d->suggestion != NULL)
+            g_string_append_printf (out, "    suggestion: %s\n", d->suggestion);
         }
     }
 
