@@ -720,10 +720,12 @@ parse_devicetree (KerfDtsParser *p)
           KerfDtNode *node = parse_node_body (p, "", loc);
           if (node == NULL)
             continue;
-          KerfDtNode *target = kerf_dts_lookup_ref (p, ref);
+          /* dtc 1.6.1 in a /plugin/: a label this file defines is merged
+           * into; a path, or a label it lacks, becomes a fragment */
+          KerfDtNode *target = ref[0] == '/' && p->tree->plugin && labels->len == 0
+                               ? NULL : kerf_dts_lookup_ref (p, ref);
           if (target == NULL && p->tree->plugin && labels->len == 0)
             {
-              /* a target outside this overlay: dtc makes a fragment */
               kerf_dts_add_fragment (p, node, ref, loc);
               any = TRUE;
               continue;
