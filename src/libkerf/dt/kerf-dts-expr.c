@@ -4,7 +4,7 @@
  * parenthesised expression; inside the parentheses C operators with C
  * precedence on unsigned 64-bit values.  Like dtc's bison actions, both
  * sides of ?:, && and || are evaluated (a division by zero anywhere is an
- * error).  Shift counts wrap at 64 as dtc 1.6.1 does on x86-64.
+ * error).  Shifts by 64 or more give 0, as in dtc.
  */
 #include "config.h"
 
@@ -158,8 +158,8 @@ apply (int op, guint64 a, guint64 b)
     {
     case '+': return a + b;
     case '-': return a - b;
-    case KERF_OP_LSHIFT: return a << (b & 63);
-    case KERF_OP_RSHIFT: return a >> (b & 63);
+    case KERF_OP_LSHIFT: return b < 64 ? a << b : 0;
+    case KERF_OP_RSHIFT: return b < 64 ? a >> b : 0;
     case '<': return a < b;
     case '>': return a > b;
     case KERF_OP_LE: return a <= b;
