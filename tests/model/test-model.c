@@ -737,6 +737,56 @@ test_round_trip_flat_kernel (void)
   g_assert_nonnull (kerf_resources_find_device (from_kernel->resources, "enp9s0_dev"));
 }
 
+/* Every property of a state tree replaced by each malformed shape in turn:
+ * never a crash, and a model exactly when there is no error. */
+static void
+collect_props (KerfDtNode *n, GPtrArray *out)
+{
+  g_autofree char *path = kerf_dt_node_path (n);
+
+  for (guint i = 0; i < n->props->len; i++)
+    g_ptr_array_add (out, g_strdup_printf ("%s|%s", path,
+                                           ((KerfDtProp *) g_ptr_array_index (n->props, i))->name));
+  for (guint i = 0; i < n->children->len; i++)
+    collect_props (g_ptr_array_index (n->children, i), out);
+}
+
+static void
+test_malformed_everywhere (void)
+{
+  g_autoptr (KerfDtTree) base = state_tree ();
+  g_autoptr (GPtrArray) props = g_ptr_array_new_with_free_func (g_free);
+  static const guint8 shapes[][13] = {
+    { 0 }, { 'x' }, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x63 }, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff }, { 'a', 0, 'b' },
+  };
+  static const gsize lens[] = { 0, 1, 12, 8, 3 };
+  guint n_errors = 0;
+
+  collect_props (base->root, props);
+  g_assert_cmpuint (props->len, >, 30);
+  for (guint i = 0; i < props->len; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (lens); k++)
+      {
+        g_autoptr (KerfDtTree) tree = kerf_dt_tree_copy (base);
+        g_auto (GStrv) parts = g_strsplit (g_ptr_array_index (props, i), "|", 2);
+        KerfDtNode *n = kerf_dt_tree_lookup_path (tree, parts[0]);
+        KerfDtProp *prop = kerf_dt_node_get_prop (n, parts[1]);
+        g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+        g_autoptr (KerfModel) model = NULL;
+
+        g_byte_array_set_size (prop->value, 0);
+        g_byte_array_append (prop->value, shapes[k], (guint) lens[k]);
+        g_array_set_size (prop->marks, 0);
+        model = kerf_model_from_tree (tree, diags);
+        g_assert_true ((model == NULL) == kerf_diag_list_has_errors (diags));
+        n_errors += model == NULL;
+        for (guint d = 0; d < kerf_diag_list_length (diags); d++)
+          g_assert_nonnull (kerf_diag_list_get (diags, d)->loc.file);  /* always located */
+      }
+  g_assert_cmpuint (n_errors, >, props->len * 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -761,5 +811,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/round-trip/state", test_round_trip_state);
   g_test_add_func ("/model/round-trip/dtb", test_round_trip_dtb);
   g_test_add_func ("/model/round-trip/flat-kernel", test_round_trip_flat_kernel);
+  g_test_add_func ("/model/malformed-everywhere", test_malformed_everywhere);
   return g_test_run ();
 }
