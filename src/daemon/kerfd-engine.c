@@ -596,8 +596,6 @@ kerfd_engine_get_device_tree (KerfdEngine *engine, const char *which, const char
                        "another tool); use \"effective\"");
           return NULL;
         }
-      if (!dts)
-        return g_bytes_ref (s->baseline);
       tree = kerfd_engine_parse_source (s->baseline, s->baseline_name, diags);
       if (tree == NULL)
         {

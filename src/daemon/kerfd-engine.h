@@ -43,7 +43,7 @@ typedef struct {
   KerfModel  *state;
   GHashTable *instances;      /* name -> KerfdInstanceInfo * */
   GPtrArray  *transactions;   /* KerfdTxInfo *, ascending id */
-  GBytes     *baseline;       /* the baseline DTB as given; NULL = none */
+  GBytes     *baseline;       /* the baseline source as given; NULL = none */
   char       *baseline_name;
   GArray     *free_cpus;      /* guint32 */
   guint64     free_memory;

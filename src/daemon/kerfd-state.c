@@ -157,7 +157,7 @@ kerfd_state_save_keyfile (GKeyFile *kf, const char *path, GError **error)
 GBytes *
 kerfd_state_load_baseline (KerfdState *state, char **source_name, GError **error)
 {
-  g_autofree char *path = g_build_filename (state->dir, "baseline.dtb", NULL);
+  g_autofree char *path = g_build_filename (state->dir, "baseline", NULL);
   g_autofree char *ini = g_build_filename (state->dir, "baseline.ini", NULL);
   g_autofree char *data = NULL;
   gsize len = 0;
@@ -178,20 +178,20 @@ kerfd_state_load_baseline (KerfdState *state, char **source_name, GError **error
       if (g_key_file_load_from_file (kf, ini, G_KEY_FILE_NONE, NULL))
         *source_name = g_key_file_get_string (kf, "baseline", "source", NULL);
       if (*source_name == NULL)
-        *source_name = g_strdup ("baseline.dtb");
+        *source_name = g_strdup ("baseline");
     }
   return g_bytes_new_take (g_steal_pointer (&data), len);
 }
 
 gboolean
-kerfd_state_save_baseline (KerfdState *state, GBytes *dtb, const char *source_name,
+kerfd_state_save_baseline (KerfdState *state, GBytes *source, const char *source_name,
                            GError **error)
 {
-  g_autofree char *path = g_build_filename (state->dir, "baseline.dtb", NULL);
+  g_autofree char *path = g_build_filename (state->dir, "baseline", NULL);
   g_autofree char *ini = g_build_filename (state->dir, "baseline.ini", NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   gsize len = 0;
-  const void *data = g_bytes_get_data (dtb, &len);
+  const void *data = g_bytes_get_data (source, &len);
 
   g_key_file_set_string (kf, "baseline", "source", source_name != NULL ? source_name : "");
   return kerfd_state_save_keyfile (kf, ini, error) && kerfd_state_write (path, data, len, error);
@@ -200,7 +200,7 @@ kerfd_state_save_baseline (KerfdState *state, GBytes *dtb, const char *source_na
 gboolean
 kerfd_state_remove_baseline (KerfdState *state, GError **error)
 {
-  g_autofree char *path = g_build_filename (state->dir, "baseline.dtb", NULL);
+  g_autofree char *path = g_build_filename (state->dir, "baseline", NULL);
   g_autofree char *ini = g_build_filename (state->dir, "baseline.ini", NULL);
 
   return kerfd_state_unlink (path, error) && kerfd_state_unlink (ini, error);

@@ -10,7 +10,10 @@
  *
  * Layout of the state directory (mode 0700):
  *
- *   baseline.dtb            the baseline last given to Initialize (DTB)
+ *   baseline                the baseline last given to Initialize, byte for byte
+ *                           as given (self-contained DTS text or a DTB): labels
+ *                           and locations survive, so device names and
+ *                           diagnostics read the same after a restart
  *   baseline.ini            [baseline] source=<display name>
  *   instances/<name>.ini    one per instance, see KerfdInstanceRecord
  *   transactions.ini        [tx_N] operation=create|update|... instance=<name>
@@ -54,7 +57,7 @@ const char *kerfd_state_get_dir (KerfdState *state);
 
 /* Baseline: NULL without error when none was stored. */
 GBytes  *kerfd_state_load_baseline (KerfdState *state, char **source_name, GError **error);
-gboolean kerfd_state_save_baseline (KerfdState *state, GBytes *dtb, const char *source_name,
+gboolean kerfd_state_save_baseline (KerfdState *state, GBytes *source, const char *source_name,
                                     GError **error);
 gboolean kerfd_state_remove_baseline (KerfdState *state, GError **error);
 

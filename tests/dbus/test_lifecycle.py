@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""Instance life cycle, updates, rollback and serialized transactions."""
+import os
+import tempfile
+
+import kerfdtest
+from kerfdtest import Gio, GLib, POOL, POOL_PATH, INSTANCE, TRANSACTION, BUS_NAME
+from test_recovery import fake_bzimage
+
+V = GLib.Variant
+
+
+class LifecycleTest(kerfdtest.KerfdTestCase):
+
+    def load(self, path, image=None):
+        with tempfile.NamedTemporaryFile(dir=self.workdir, delete=False) as f:
+            f.write(image if image is not None else fake_bzimage())
+        fd = os.open(f.name, os.O_RDONLY)
+        try:
+            self.call(path, INSTANCE, 'Load', '(hhsa{sv})', (0, -1, '', {}), None, [fd])
+        finally:
+            os.close(fd)
+
+    def status(self, path):
+        return self.get(path, INSTANCE, 'Status')
+
+    def test_full_cycle(self):
+        self.initialize()
+        path = self.create('vm', {'cpus': V('au', [8, 9]), 'memory-bytes': V('t', 1 << 30)})
+        self.assertEqual(self.status(path), 'ready')
+        self.load(path)
+        self.assertEqual(self.status(path), 'loaded')
+        self.assert_error('InvalidState', self.call, path, INSTANCE, 'Delete', '(a{sv})', ({},))
+        self.call(path, INSTANCE, 'Exec', '(a{sv})', ({},))
+        self.assertEqual(self.status(path), 'active')
+        self.call(path, INSTANCE, 'Kill', '(a{sv})', ({},))
+        self.assertEqual(self.status(path), 'loaded')
+        self.call(path, INSTANCE, 'Kill', '(a{sv})', ({'force': V('b', True)},))
+        self.assertEqual(self.status(path), 'loaded')
+        self.call(path, INSTANCE, 'Unload', '(a{sv})', ({},))
+        self.assertEqual(self.status(path), 'ready')
+        self.assertEqual(self.get(path, INSTANCE, 'Kernel'), ('', 0, '', ''))
+        self.call(path, INSTANCE, 'Delete', '(a{sv})', ({},))
+        self.assertNotIn(path, self.managed_objects())
+
+    def test_load_rejects_non_kernel(self):
+        self.initialize()
+        path = self.create('vm', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 30)})
+        with self.assertRaises(GLib.GError):
+            self.load(path, b'not a kernel' * 100)
+        self.assertEqual(self.status(path), 'ready')
+        self.assertEqual(self.get(path, INSTANCE, 'Kernel'), ('', 0, '', ''))
+
+    def test_load_needs_a_descriptor(self):
+        self.initialize()
+        path = self.create('vm', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 30)})
+        self.assert_error('InvalidArgument', self.call, path, INSTANCE, 'Load', '(hhsa{sv})',
+                          (0, -1, '', {}))
+
+    def test_update(self):
+        self.initialize()
+        path = self.create('vm', {'cpus': V('au', [8, 9]), 'memory-bytes': V('t', 1 << 30)})
+        self.call(path, INSTANCE, 'Update', '(a{sv}a{sv})',
+                  ({'cpus': V('au', [8, 9, 10]), 'memory-policy': V('s', 'interleave')}, {}))
+        self.assertEqual(self.get(path, INSTANCE, 'Cpus'), [8, 9, 10])
+        self.assertEqual(self.get(path, INSTANCE, 'MemoryPolicy'), 'interleave')
+        self.assertNotIn(10, self.get(POOL_PATH, POOL, 'FreeCpus'))
+        self.assert_error('ValidationFailed', self.call, path, INSTANCE, 'Update',
+                          '(a{sv}a{sv})', ({'cpus': V('au', [1])}, {}))
+        self.assertEqual(self.get(path, INSTANCE, 'Cpus'), [8, 9, 10])
+
+    def test_rollback_create(self):
+        self.initialize()
+        path = self.create('vm', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 30)})
+        tx = [p for p in self.managed_objects() if '/Transaction/' in p]
+        self.assertEqual(len(tx), 1)
+        self.assertEqual(self.get(tx[0], TRANSACTION, 'Operation'), 'create')
+        self.call(tx[0], TRANSACTION, 'Rollback', '(a{sv})', ({},))
+        objects = self.managed_objects()
+        self.assertNotIn(path, objects)
+        self.assertNotIn(tx[0], objects)
+        self.assertEqual(self.get(POOL_PATH, POOL, 'FreeCpus'), list(range(4, 32)))
+
+    def test_concurrent_creates_are_serialized(self):
+        """Callers racing for CPUs never get the same one, and none is rejected."""
+        self.initialize()
+        n = 8
+        results = {}
+
+        def done(conn, res, name):
+            try:
+                results[name] = conn.call_finish(res).unpack()[0]
+            except GLib.GError as e:
+                results[name] = e
+
+        for i in range(n):
+            self.conn.call(BUS_NAME, POOL_PATH, POOL, 'CreateInstance',
+                           V('(sa{sv}a{sv})', (f'c{i}', {'cpu-count': V('u', 3),
+                                                       'memory-bytes': V('t', 1 << 30)}, {})),
+                           GLib.VariantType('(o)'), Gio.DBusCallFlags.NONE, 60000, None,
+                           done, f'c{i}')
+        ctx = GLib.MainContext.default()
+        while len(results) < n:
+            ctx.iteration(True)
+        for name, r in results.items():
+            self.assertIsInstance(r, str, f'{name}: {r}')
+        seen = set()
+        for name, path in results.items():
+            cpus = set(self.get(path, INSTANCE, 'Cpus'))
+            self.assertEqual(len(cpus), 3)
+            self.assertFalse(cpus & seen, f'{name} shares CPUs')
+            seen |= cpus
+        self.assertEqual(len(seen), 24)
+
+
+if __name__ == '__main__':
+    kerfdtest.main()
