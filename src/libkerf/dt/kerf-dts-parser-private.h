@@ -34,6 +34,13 @@ void          kerf_dts_parser_unexpected (KerfDtsParser *p, const KerfDtsToken *
 void          kerf_dts_parser_error (KerfDtsParser *p, KerfLoc loc, const char *suggestion,
                                      const char *format, ...) G_GNUC_PRINTF (4, 5);
 
+void          kerf_dts_parser_check_full (KerfDtsParser *p);
+/* Expects punctuation `c`; reports and leaves the token otherwise. */
+gboolean      kerf_dts_parser_expect (KerfDtsParser *p, KerfDtsLexMode mode, int c);
+
+/* kerf-dts-value.c: `= value ;` after the '=' */
+gboolean kerf_dts_parse_value (KerfDtsParser *p, KerfDtProp *prop);
+
 /* kerf-dts-expr.c: integer_prim of dtc's grammar (literal, char literal or
  * parenthesised C expression), 64-bit unsigned arithmetic.  FALSE after a
  * reported error. */
