@@ -24,4 +24,10 @@ void kerf_cli_validate_set_host_checks (gboolean enabled);
 /* {"file":..., "valid":bool, "errors":N, "warnings":N, "diagnostics":[...]} */
 void kerf_cli_print_diags_json (const char *file, const KerfDiagList *diags, gboolean valid);
 
+/* The bytes to send kerfd for `path`: a DTB as it is, a DTS bundled with
+ * everything it includes (kerf_dts_bundle).  NULL with KERF_ERROR_IO-like
+ * GIO errors when it cannot be read, or KERF_ERROR_PARSE with the reasons in
+ * `diags` when an include cannot be resolved. */
+GBytes *kerf_cli_read_source (const char *path, KerfDiagList *diags, GError **error);
+
 G_END_DECLS

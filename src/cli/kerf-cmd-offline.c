@@ -53,29 +53,18 @@ kerf_cmd_compile (KerfCliGlobal *global, int argc, char **argv)
     { NULL }
   };
 
-  context = g_option_context_new ("FILE");
-  g_option_context_set_summary (context,
+  context = kerf_cli_context_new (global, "FILE",
     "Compile a device tree source (or read a DTB) and write it as DTB or DTS.\n"
-    "Kerf inputs (trees with /resources) are always validated first.");
-  g_option_context_add_main_entries (context, entries, NULL);
+    "Kerf inputs (trees with /resources) are always validated first.", entries);
   if (!kerf_cli_parse_options (context, "compile", &argc, &argv))
     return KERF_EXIT_USAGE;
   if (argc != 2)
-    {
-      kerf_cli_error ("compile: expected exactly one input FILE");
-      fprintf (stderr, "Try 'kerf compile --help' for more information.\n");
-      return KERF_EXIT_USAGE;
-    }
+    return kerf_cli_usage_error ("compile", "expected exactly one input FILE");
   if (out_format != NULL && strcmp (out_format, "dtb") != 0 && strcmp (out_format, "dts") != 0)
-    {
-      kerf_cli_error ("compile: unknown output format '%s' (use dtb or dts)", out_format);
-      return KERF_EXIT_USAGE;
-    }
+    return kerf_cli_usage_error ("compile", "unknown output format '%s' (use dtb or dts)",
+                                 out_format);
   if (emit != NULL && strcmp (emit, "tree") != 0 && strcmp (emit, "kernel") != 0)
-    {
-      kerf_cli_error ("compile: unknown --emit value '%s' (use tree or kernel)", emit);
-      return KERF_EXIT_USAGE;
-    }
+    return kerf_cli_usage_error ("compile", "unknown --emit value '%s' (use tree or kernel)", emit);
   want_dtb = out_format != NULL ? strcmp (out_format, "dtb") == 0
                                 : (out_path != NULL && strcmp (out_path, "-") != 0);
   if (want_dtb && (out_path == NULL || strcmp (out_path, "-") == 0) && isatty (STDOUT_FILENO))
@@ -134,27 +123,33 @@ kerf_cmd_validate (KerfCliGlobal *global, int argc, char **argv)
   g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
   g_autoptr (KerfDtTree) tree = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean no_host = FALSE;
+  gboolean no_host = FALSE, remote = FALSE;
   const GOptionEntry entries[] = {
     { "no-host-checks", 0, 0, G_OPTION_ARG_NONE, &no_host,
       "Skip the checks against this machine's /proc/cpuinfo and /proc/iomem "
       "(for files meant for another machine)", NULL },
+#ifdef KERF_CLI_WITH_BUS
+    { "daemon", 0, 0, G_OPTION_ARG_NONE, &remote,
+      "Let kerfd validate it (Pool.Validate; needs no privilege)", NULL },
+#endif
     { NULL }
   };
 
-  context = g_option_context_new ("FILE");
-  g_option_context_set_summary (context,
+  context = kerf_cli_context_new (global, "FILE",
     "Check a baseline or state file (DTS or DTB) against every rule.\n"
-    "Exit status: 0 valid (warnings are printed), 3 invalid.");
-  g_option_context_add_main_entries (context, entries, NULL);
+    "Exit status: 0 valid (warnings are printed), 3 invalid.", entries);
   if (!kerf_cli_parse_options (context, "validate", &argc, &argv))
     return KERF_EXIT_USAGE;
   if (argc != 2)
+    return kerf_cli_usage_error ("validate", "expected exactly one input FILE");
+#ifdef KERF_CLI_WITH_BUS
+  if (remote)
     {
-      kerf_cli_error ("validate: expected exactly one input FILE");
-      fprintf (stderr, "Try 'kerf validate --help' for more information.\n");
-      return KERF_EXIT_USAGE;
+      if (no_host)
+        return kerf_cli_usage_error ("validate", "--no-host-checks does not apply to --daemon");
+      return kerf_cmd_validate_remote (global, argv[1]);
     }
+#endif
 
   kerf_cli_validate_set_host_checks (!no_host);
   tree = kerf_cli_load_checked_tree (argv[1], FALSE, diags, &error);

@@ -12,8 +12,23 @@
 #include "kerf-cli.h"
 
 static const KerfCliCommand commands[] = {
-  { "compile",  "Compile a device tree (DTS or DTB) to DTB or DTS, offline", kerf_cmd_compile },
-  { "validate", "Check a baseline or state file against every rule, offline", kerf_cmd_validate },
+#ifdef KERF_CLI_WITH_BUS
+  { "init",         "Give kerfd the baseline resource pool (DTS or DTB file)", kerf_cmd_init },
+  { "create",       "Create a kernel instance with CPUs, memory and devices", kerf_cmd_create },
+  { "load",         "Load a kernel image (and initrd) into an instance", kerf_cmd_load },
+  { "exec",         "Boot the kernel loaded into an instance", kerf_cmd_exec },
+  { "show",         "Show the pool and the instances, or one instance", kerf_cmd_show },
+  { "kill",         "Halt a running instance (the image stays loaded)", kerf_cmd_kill },
+  { "unload",       "Unload the kernel image from an instance", kerf_cmd_unload },
+  { "update",       "Change the CPUs, memory or devices of an instance", kerf_cmd_update },
+  { "delete",       "Delete an instance and return its resources to the pool", kerf_cmd_delete },
+  { "report",       "Print the allocation report of the current state", kerf_cmd_report },
+  { "transactions", "List the applied overlay transactions", kerf_cmd_transactions },
+  { "rollback",     "Roll back an overlay transaction", kerf_cmd_rollback },
+  { "monitor",      "Follow every change of the pool and the instances, live", kerf_cmd_monitor },
+#endif
+  { "validate",     "Check a baseline or state file against every rule (offline)", kerf_cmd_validate },
+  { "compile",      "Compile a device tree (DTS or DTB) to DTB or DTS (offline)", kerf_cmd_compile },
 };
 
 void
@@ -26,6 +41,50 @@ kerf_cli_error (const char *format, ...)
   msg = g_strdup_vprintf (format, args);
   va_end (args);
   fprintf (stderr, "kerf: %s\n", msg);
+}
+
+int
+kerf_cli_usage_error (const char *command, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "kerf: %s: %s\n", command, msg);
+  fprintf (stderr, "Try 'kerf %s --help' for more information.\n", command);
+  return KERF_EXIT_USAGE;
+}
+
+GOptionContext *
+kerf_cli_context_new (KerfCliGlobal      *global,
+                      const char         *parameters,
+                      const char         *summary,
+                      const GOptionEntry *entries)
+{
+  GOptionContext *context = g_option_context_new (parameters);
+  GOptionGroup *group;
+  const GOptionEntry common[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &global->json,
+      "Machine-readable output (see docs/cli-json.md)", NULL },
+    { "bus", 0, 0, G_OPTION_ARG_STRING, &global->bus_option,
+      "Where kerfd is: system (default), session, or a D-Bus address ($KERF_BUS)", "BUS" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &global->verbose, "More detail", NULL },
+    { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &global->no_ask_password,
+      "Never ask for a password (no interactive polkit authorization)", NULL },
+    { NULL }
+  };
+
+  if (summary != NULL)
+    g_option_context_set_summary (context, summary);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  group = g_option_group_new ("common", "Options every command takes:",
+                              "Show the options every command takes", NULL, NULL);
+  g_option_group_add_entries (group, common);
+  g_option_context_add_group (context, group);
+  return context;
 }
 
 gboolean
@@ -52,13 +111,14 @@ kerf_print_usage (FILE *out)
            "\n"
            "Commands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf (out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf (out,
            "\n"
            "Global options:\n"
            "  --bus=BUS      system (default), session, or a D-Bus address ($KERF_BUS)\n"
            "  --json         machine-readable output\n"
            "  -v, --verbose  more detail\n"
+           "  --no-ask-password  never ask for a password (polkit)\n"
            "  --version      print the version\n"
            "  -h, --help     this help\n"
            "\n"
@@ -95,6 +155,8 @@ main (int argc, char **argv)
         global.json = TRUE;
       else if (strcmp (arg, "--verbose") == 0 || strcmp (arg, "-v") == 0)
         global.verbose = TRUE;
+      else if (strcmp (arg, "--no-ask-password") == 0)
+        global.no_ask_password = TRUE;
       else if (g_str_has_prefix (arg, "--bus="))
         global.bus = arg + strlen ("--bus=");
       else if (strcmp (arg, "--bus") == 0 && i + 1 < argc)
@@ -115,7 +177,16 @@ main (int argc, char **argv)
 
   for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
     if (strcmp (argv[i], commands[c].name) == 0)
-      return commands[c].func (&global, argc - i, argv + i);
+      {
+        int status;
+
+        /* Lines, not blocks, when piped: `kerf monitor | grep` must see
+         * each event as it happens. */
+        setvbuf (stdout, NULL, _IOLBF, 0);
+        status = commands[c].func (&global, argc - i, argv + i);
+        g_free (global.bus_option);
+        return status;
+      }
 
   kerf_cli_error ("unknown command '%s'", argv[i]);
   fprintf (stderr, "Try 'kerf --help' for the list of commands.\n");

@@ -1,0 +1,60 @@
+/* kerf-cli-bus.h — the CLI's connection to kerfd and error mapping. */
+#pragma once
+
+#include <gio/gio.h>
+#include "kerf-cli.h"
+#include "kerf-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+#define KERF_CLI_BUS_NAME      "org.multikernel.Kerf"
+#define KERF_CLI_OBJECT_ROOT   "/org/multikernel/Kerf"
+#define KERF_CLI_POOL_PATH     KERF_CLI_OBJECT_ROOT "/Pool"
+
+typedef struct {
+  GDBusConnection    *connection;
+  GDBusObjectManager *manager;
+  KerfDBusPool       *pool;
+  GDBusCallFlags      call_flags;  /* interactive authorization on a terminal */
+  char               *where;       /* "the system bus", "the session bus", the address */
+} KerfCliBus;
+
+/* Connects to the bus `global` names and to kerfd on it.  On failure prints
+ * why and how to start kerfd, and returns NULL with `*status` set to
+ * KERF_EXIT_UNREACHABLE. */
+KerfCliBus *kerf_cli_bus_open (KerfCliGlobal *global, int *status);
+void        kerf_cli_bus_free (KerfCliBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfCliBus, kerf_cli_bus_free)
+
+/* Exit code for an error of a call (SPEC §6). */
+int kerf_cli_exit_code_for_error (const GError *error);
+/* Prints "kerf: <the daemon's message>" (plus a hint for authorization and
+ * reachability problems) and returns the exit code. */
+int kerf_cli_report_error (const GError *error);
+
+/* Every instance proxy, sorted by name (free with g_list_free_full
+ * (list, g_object_unref)). */
+GList *kerf_cli_bus_list_instances (KerfCliBus *bus);
+/* Every transaction proxy, ascending id. */
+GList *kerf_cli_bus_list_transactions (KerfCliBus *bus);
+/* The instance called `name` (or, when `name` is NULL, with id `id`); NULL
+ * with a KERF_ERROR_NOT_FOUND error. */
+KerfDBusInstance *kerf_cli_bus_find_instance (KerfCliBus *bus, const char *name, guint id,
+                                              GError **error);
+
+/* For the commands that take `NAME` or `--id=N` (argv after option
+ * parsing: argv[0] is the command): checks there is exactly one, opens the
+ * bus and finds the instance.  Prints any problem and returns its exit
+ * status; KERF_EXIT_OK with `*bus_out` and `*instance_out` set. */
+int kerf_cli_open_instance (KerfCliGlobal     *global,
+                            const char        *command,
+                            int                argc,
+                            char             **argv,
+                            gint               id,
+                            KerfCliBus       **bus_out,
+                            KerfDBusInstance **instance_out);
+
+/* An empty a{sv} (floating). */
+GVariant *kerf_cli_empty_options (void);
+
+G_END_DECLS

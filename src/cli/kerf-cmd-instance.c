@@ -1,0 +1,787 @@
+/* kerf-cmd-instance.c — `kerf create`, `update`, `delete`, `show`.
+ *
+ * Requests are parsed and checked here first (the user gets a usage error
+ * with exit 2 before any bus traffic), then sent as the a{sv} spec of
+ * Pool.CreateInstance / Instance.Update; kerfd validates the whole state.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "kerf-alloc.h"
+#include "kerf-cli-bus.h"
+#include "kerf-cli-output.h"
+#include "kerf-error.h"
+#include "kerf-model.h"
+
+#define KERF_MAX_INSTANCE_ID 2047
+
+/* What `create` and `update` accept; NULL/0 = not given. */
+typedef struct {
+  char    *cpus;
+  gint     cpu_count;
+  char    *memory;
+  char    *memory_base;
+  char    *devices;
+  char    *numa_nodes;
+  char    *cpu_affinity;
+  char    *memory_policy;
+  gint     id;
+  gboolean dry_run;
+} KerfSpecArgs;
+
+static void
+kerf_spec_args_clear (KerfSpecArgs *args)
+{
+  g_free (args->cpus);
+  g_free (args->memory);
+  g_free (args->memory_base);
+  g_free (args->devices);
+  g_free (args->numa_nodes);
+  g_free (args->cpu_affinity);
+  g_free (args->memory_policy);
+}
+
+static void
+kerf_dict_insert_ids (GVariantDict *dict, const char *key, const GArray *ids)
+{
+  g_variant_dict_insert_value (dict, key,
+    g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, ids->data, ids->len, sizeof (guint32)));
+}
+
+/* Builds the spec dictionary; on a bad value prints a usage error and
+ * returns NULL. */
+static GVariant *
+kerf_spec_build (const char *command, const KerfSpecArgs *args)
+{
+  g_auto (GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (args->cpus != NULL && args->cpu_count != 0)
+    {
+      kerf_cli_usage_error (command, "give --cpus=LIST or --cpu-count=N, not both");
+      return NULL;
+    }
+  if (args->cpus != NULL)
+    {
+      g_autoptr (GArray) cpus = kerf_cpu_list_parse (args->cpus, &error);
+
+      if (cpus == NULL)
+        {
+          kerf_cli_usage_error (command, "--cpus=%s: %s", args->cpus, error->message);
+          return NULL;
+        }
+      kerf_dict_insert_ids (&dict, "cpus", cpus);
+    }
+  if (args->cpu_count < 0)
+    {
+      kerf_cli_usage_error (command, "--cpu-count must be at least 1");
+      return NULL;
+    }
+  if (args->cpu_count > 0)
+    g_variant_dict_insert (&dict, "cpu-count", "u", (guint32) args->cpu_count);
+  if (args->memory != NULL)
+    {
+      guint64 bytes;
+
+      if (!kerf_size_parse (args->memory, &bytes, &error))
+        {
+          kerf_cli_usage_error (command, "--memory=%s: %s", args->memory, error->message);
+          return NULL;
+        }
+      g_variant_dict_insert (&dict, "memory-bytes", "t", bytes);
+    }
+  if (args->memory_base != NULL)
+    {
+      guint64 base;
+
+      if (!kerf_address_parse (args->memory_base, &base, &error))
+        {
+          kerf_cli_usage_error (command, "--memory-base=%s: %s", args->memory_base, error->message);
+          return NULL;
+        }
+      g_variant_dict_insert (&dict, "memory-base", "t", base);
+    }
+  if (args->devices != NULL)
+    {
+      /* "" means "none" (update can take every device away) */
+      g_auto (GStrv) parts = g_strsplit (args->devices, ",", -1);
+      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+      for (guint i = 0; parts[i] != NULL; i++)
+        {
+          g_strstrip (parts[i]);
+          if (parts[i][0] == '\0')
+            {
+              if (args->devices[0] == '\0')
+                continue;
+              kerf_cli_usage_error (command, "--devices=%s: empty device name", args->devices);
+              return NULL;
+            }
+          g_ptr_array_add (names, parts[i]);
+        }
+      g_variant_dict_insert_value (&dict, "devices",
+        g_variant_new_strv ((const char *const *) names->pdata, names->len));
+    }
+  if (args->numa_nodes != NULL)
+    {
+      g_autoptr (GArray) nodes = kerf_node_list_parse (args->numa_nodes, &error);
+
+      if (nodes == NULL)
+        {
+          kerf_cli_usage_error (command, "--numa-nodes=%s: %s", args->numa_nodes, error->message);
+          return NULL;
+        }
+      kerf_dict_insert_ids (&dict, "numa-nodes", nodes);
+    }
+  if (args->cpu_affinity != NULL)
+    {
+      KerfCpuAffinity affinity;
+
+      if (!kerf_cpu_affinity_from_string (args->cpu_affinity, &affinity))
+        {
+          kerf_cli_usage_error (command, "--cpu-affinity=%s: use compact, spread or local",
+                                args->cpu_affinity);
+          return NULL;
+        }
+      g_variant_dict_insert (&dict, "cpu-affinity", "s", args->cpu_affinity);
+    }
+  if (args->memory_policy != NULL)
+    {
+      KerfMemoryPolicy policy;
+
+      if (!kerf_memory_policy_from_string (args->memory_policy, &policy))
+        {
+          kerf_cli_usage_error (command, "--memory-policy=%s: use local, interleave or bind",
+                                args->memory_policy);
+          return NULL;
+        }
+      g_variant_dict_insert (&dict, "memory-policy", "s", args->memory_policy);
+    }
+  if (args->id != 0)
+    {
+      if (args->id < 1 || args->id > KERF_MAX_INSTANCE_ID)
+        {
+          kerf_cli_usage_error (command, "--id=%d: instance ids are 1-%d", args->id,
+                                KERF_MAX_INSTANCE_ID);
+          return NULL;
+        }
+      g_variant_dict_insert (&dict, "id", "u", (guint32) args->id);
+    }
+  return g_variant_dict_end (&dict);
+}
+
+/* ---- printing an instance ------------------------------------------------ */
+
+static void
+kerf_instance_json (KerfJson *json, KerfDBusInstance *inst)
+{
+  GVariant *kernel = kerf_dbus_instance_get_kernel (inst);
+  const char *kpath = "", *ksha = "", *kversion = "";
+  guint64 ksize = 0;
+
+  if (kernel != NULL)
+    g_variant_get (kernel, "(&st&s&s)", &kpath, &ksize, &ksha, &kversion);
+  kerf_json_begin_object (json);
+  kerf_json_key (json, "name");
+  kerf_json_string (json, kerf_dbus_instance_get_name (inst));
+  kerf_json_key (json, "id");
+  kerf_json_uint (json, kerf_dbus_instance_get_id (inst));
+  kerf_json_key (json, "status");
+  kerf_json_string (json, kerf_dbus_instance_get_status (inst));
+  kerf_json_key (json, "cpus");
+  kerf_cli_json_id_list (json, kerf_dbus_instance_get_cpus (inst));
+  kerf_json_key (json, "memory_base");
+  kerf_json_uint (json, kerf_dbus_instance_get_memory_base (inst));
+  kerf_json_key (json, "memory_bytes");
+  kerf_json_uint (json, kerf_dbus_instance_get_memory_bytes (inst));
+  kerf_json_key (json, "devices");
+  kerf_json_begin_array (json);
+  for (const char *const *d = kerf_dbus_instance_get_devices (inst); d != NULL && *d != NULL; d++)
+    kerf_json_string (json, *d);
+  kerf_json_end_array (json);
+  kerf_json_key (json, "numa_nodes");
+  kerf_cli_json_id_list (json, kerf_dbus_instance_get_numa_nodes (inst));
+  kerf_json_key (json, "cpu_affinity");
+  kerf_json_string (json, g_strcmp0 (kerf_dbus_instance_get_cpu_affinity (inst), "") != 0
+                            ? kerf_dbus_instance_get_cpu_affinity (inst) : NULL);
+  kerf_json_key (json, "memory_policy");
+  kerf_json_string (json, g_strcmp0 (kerf_dbus_instance_get_memory_policy (inst), "") != 0
+                            ? kerf_dbus_instance_get_memory_policy (inst) : NULL);
+  kerf_json_key (json, "kernel");
+  if (ksize == 0 && kpath[0] == '\0')
+    kerf_json_null (json);
+  else
+    {
+      kerf_json_begin_object (json);
+      kerf_json_key (json, "path");
+      kerf_json_string (json, kpath);
+      kerf_json_key (json, "size");
+      kerf_json_uint (json, ksize);
+      kerf_json_key (json, "sha256");
+      kerf_json_string (json, ksha);
+      kerf_json_key (json, "version");
+      kerf_json_string (json, kversion);
+      kerf_json_end_object (json);
+    }
+  kerf_json_key (json, "cmdline");
+  kerf_json_string (json, kerf_dbus_instance_get_cmdline (inst));
+  kerf_json_key (json, "object_path");
+  kerf_json_string (json, g_dbus_proxy_get_object_path (G_DBUS_PROXY (inst)));
+  kerf_json_end_object (json);
+}
+
+static char *
+kerf_instance_kernel_short (KerfDBusInstance *inst)
+{
+  GVariant *kernel = kerf_dbus_instance_get_kernel (inst);
+  const char *path = "", *sha = "", *version = "";
+  guint64 size = 0;
+  g_autofree char *base = NULL;
+  g_autofree char *human = NULL;
+
+  if (kernel == NULL)
+    return g_strdup ("");
+  g_variant_get (kernel, "(&st&s&s)", &path, &size, &sha, &version);
+  if (size == 0 && path[0] == '\0')
+    return g_strdup ("");
+  base = g_path_get_basename (path[0] != '\0' ? path : "(fd)");
+  human = kerf_size_format (size);
+  return g_strdup_printf ("%s (%s)", base, human);
+}
+
+static char *
+kerf_instance_devices (KerfDBusInstance *inst)
+{
+  const char *const *devices = kerf_dbus_instance_get_devices (inst);
+
+  return devices != NULL ? g_strjoinv (",", (char **) devices) : g_strdup ("");
+}
+
+static void
+kerf_instance_print (KerfDBusInstance *inst)
+{
+  g_autofree char *cpus = kerf_cli_format_id_list (kerf_dbus_instance_get_cpus (inst));
+  g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_instance_get_memory_base (inst),
+                                                     kerf_dbus_instance_get_memory_bytes (inst));
+  g_autofree char *devices = kerf_instance_devices (inst);
+  g_autofree char *nodes = kerf_cli_format_id_list (kerf_dbus_instance_get_numa_nodes (inst));
+  GVariant *kernel = kerf_dbus_instance_get_kernel (inst);
+  GVariant *cpu_v = kerf_dbus_instance_get_cpus (inst);
+  const char *kpath = "", *ksha = "", *kversion = "";
+  guint64 ksize = 0;
+  const char *affinity = kerf_dbus_instance_get_cpu_affinity (inst);
+  const char *policy = kerf_dbus_instance_get_memory_policy (inst);
+
+  if (kernel != NULL)
+    g_variant_get (kernel, "(&st&s&s)", &kpath, &ksize, &ksha, &kversion);
+  printf ("Instance %s\n", kerf_dbus_instance_get_name (inst));
+  printf ("  ID:             %u\n", kerf_dbus_instance_get_id (inst));
+  printf ("  Status:         %s\n", kerf_dbus_instance_get_status (inst));
+  printf ("  CPUs:           %s (%" G_GSIZE_FORMAT ")\n", cpus[0] ? cpus : "none",
+          cpu_v != NULL ? g_variant_n_children (cpu_v) : 0);
+  printf ("  Memory:         %s\n", memory[0] ? memory : "none");
+  printf ("  Devices:        %s\n", devices[0] ? devices : "none");
+  if (nodes[0] != '\0')
+    printf ("  NUMA nodes:     %s\n", nodes);
+  if (affinity != NULL && affinity[0] != '\0')
+    printf ("  CPU affinity:   %s\n", affinity);
+  if (policy != NULL && policy[0] != '\0')
+    printf ("  Memory policy:  %s\n", policy);
+  if (ksize == 0 && kpath[0] == '\0')
+    printf ("  Kernel:         not loaded\n");
+  else
+    {
+      g_autofree char *human = kerf_size_format (ksize);
+
+      printf ("  Kernel:         %s (%s)\n", kpath[0] ? kpath : "(descriptor)", human);
+      if (kversion[0] != '\0')
+        printf ("    Version:      %s\n", kversion);
+      if (ksha[0] != '\0')
+        printf ("    SHA-256:      %s\n", ksha);
+      printf ("  Command line:   %s\n", kerf_dbus_instance_get_cmdline (inst));
+    }
+}
+
+/* ---- create / update ------------------------------------------------- */
+
+#define KERF_SPEC_ENTRIES(args) \
+    { "cpus", 'c', 0, G_OPTION_ARG_STRING, &(args).cpus, \
+      "CPU ids, e.g. 4-7,9", "LIST" }, \
+    { "cpu-count", 0, 0, G_OPTION_ARG_INT, &(args).cpu_count, \
+      "Number of CPUs, chosen by --cpu-affinity over the NUMA topology", "N" }, \
+    { "memory", 'm', 0, G_OPTION_ARG_STRING, &(args).memory, \
+      "Memory size: 2GB, 512MiB, 1.5GiB, or bytes (KB/MB/GB/TB are powers of 1024)", "SIZE" }, \
+    { "memory-base", 0, 0, G_OPTION_ARG_STRING, &(args).memory_base, \
+      "Physical base address of the memory (default: first fit)", "ADDR" }, \
+    { "devices", 'd', 0, G_OPTION_ARG_STRING, &(args).devices, \
+      "Devices, VFs and namespaces: eth0_vf1,nvme0_ns2", "LIST" }, \
+    { "numa-nodes", 0, 0, G_OPTION_ARG_STRING, &(args).numa_nodes, \
+      "NUMA nodes to place CPUs and memory on, e.g. 0 or 0-1", "LIST" }, \
+    { "cpu-affinity", 0, 0, G_OPTION_ARG_STRING, &(args).cpu_affinity, \
+      "compact (default), spread or local", "POLICY" }, \
+    { "memory-policy", 0, 0, G_OPTION_ARG_STRING, &(args).memory_policy, \
+      "local, interleave or bind", "POLICY" }, \
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &(args).dry_run, \
+      "Validate and place only, change nothing", NULL }
+
+static void
+kerf_print_instance_or_json (KerfCliGlobal *global, KerfDBusInstance *inst)
+{
+  if (global->json)
+    {
+      KerfJson *json = kerf_json_new (TRUE);
+
+      kerf_instance_json (json, inst);
+      kerf_cli_json_print (json);
+    }
+  else
+    kerf_instance_print (inst);
+}
+
+int
+kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
+{
+  KerfSpecArgs args = { 0 };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (KerfCliBus) bus = NULL;
+  g_autoptr (GVariant) spec = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (KerfDBusInstance) inst = NULL;
+  GVariantDict options;
+  const char *name;
+  int status = KERF_EXIT_OK;
+  const GOptionEntry entries[] = {
+    KERF_SPEC_ENTRIES (args),
+    { "id", 0, 0, G_OPTION_ARG_INT, &args.id, "Instance id 1-2047 (default: the kernel picks)", "N" },
+    { NULL }
+  };
+
+  context = kerf_cli_context_new (global, "NAME",
+    "Create a kernel instance.  Needs --cpus=LIST or --cpu-count=N, and --memory=SIZE.\n"
+    "The whole resulting state is validated before anything changes.", entries);
+  if (!kerf_cli_parse_options (context, "create", &argc, &argv))
+    {
+      kerf_spec_args_clear (&args);
+      return KERF_EXIT_USAGE;
+    }
+  name = argc > 1 ? argv[1] : NULL;
+  if (name == NULL)
+    status = kerf_cli_usage_error ("create", "the instance NAME is required");
+  else if (argc > 2)
+    status = kerf_cli_usage_error ("create", "unexpected argument '%s'", argv[2]);
+  else if (!kerf_instance_name_is_valid (name))
+    status = kerf_cli_usage_error ("create", "invalid instance name '%s': use 1-63 of "
+                                   "A-Z a-z 0-9 _ . -, not starting with '.' or '-'", name);
+  else if (args.cpus == NULL && args.cpu_count == 0)
+    status = kerf_cli_usage_error ("create", "give the CPUs: --cpus=LIST or --cpu-count=N");
+  else if (args.memory == NULL)
+    status = kerf_cli_usage_error ("create", "--memory=SIZE is required");
+  else if ((spec = kerf_spec_build ("create", &args)) == NULL)
+    status = KERF_EXIT_USAGE;
+  else
+    g_variant_ref_sink (spec);
+  if (status != KERF_EXIT_OK || (bus = kerf_cli_bus_open (global, &status)) == NULL)
+    {
+      kerf_spec_args_clear (&args);
+      return status;
+    }
+
+  g_variant_dict_init (&options, NULL);
+  if (args.dry_run)
+    g_variant_dict_insert (&options, "dry-run", "b", TRUE);
+  if (!kerf_dbus_pool_call_create_instance_sync (bus->pool, name, spec, g_variant_dict_end (&options),
+                                                 bus->call_flags, -1, &path, NULL, &error))
+    status = kerf_cli_report_error (error);
+  else if (args.dry_run)
+    {
+      if (global->json)
+        printf ("{\"name\": \"%s\", \"dry_run\": true, \"valid\": true, \"object_path\": \"%s\"}\n",
+                name, path);   /* a valid name and object path need no escaping */
+      else
+        printf ("Instance '%s' is valid and fits; it would be created (dry run, nothing changed).\n",
+                name);
+    }
+  else if ((inst = kerf_dbus_instance_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                      KERF_CLI_BUS_NAME, path, NULL, &error)) == NULL)
+    status = kerf_cli_report_error (error);
+  else if (global->json)
+    kerf_print_instance_or_json (global, inst);
+  else
+    {
+      g_autofree char *cpus = kerf_cli_format_id_list (kerf_dbus_instance_get_cpus (inst));
+      g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_instance_get_memory_base (inst),
+                                                         kerf_dbus_instance_get_memory_bytes (inst));
+      g_autofree char *devices = kerf_instance_devices (inst);
+
+      printf ("Created instance '%s' (id %u): CPUs %s, memory %s%s%s\n", name,
+              kerf_dbus_instance_get_id (inst), cpus, memory,
+              devices[0] ? ", devices " : "", devices);
+    }
+  kerf_spec_args_clear (&args);
+  return status;
+}
+
+int
+kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv)
+{
+  KerfSpecArgs args = { 0 };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (KerfCliBus) bus = NULL;
+  g_autoptr (KerfDBusInstance) inst = NULL;
+  g_autoptr (GVariant) spec = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantDict options;
+  int status;
+  const GOptionEntry entries[] = {
+    KERF_SPEC_ENTRIES (args),
+    { NULL }
+  };
+
+  context = kerf_cli_context_new (global, "NAME",
+    "Change the resources of an instance in one transaction; options not given keep\n"
+    "their value.  --devices= (empty) takes every device away.", entries);
+  if (!kerf_cli_parse_options (context, "update", &argc, &argv))
+    {
+      kerf_spec_args_clear (&args);
+      return KERF_EXIT_USAGE;
+    }
+  if (argc < 2)
+    status = kerf_cli_usage_error ("update", "the instance NAME is required");
+  else if ((spec = kerf_spec_build ("update", &args)) == NULL)
+    status = KERF_EXIT_USAGE;
+  else if (g_variant_n_children (g_variant_ref_sink (spec)) == 0)
+    status = kerf_cli_usage_error ("update", "nothing to change: give --cpus, --cpu-count, "
+                                   "--memory, --memory-base, --devices, --numa-nodes, "
+                                   "--cpu-affinity or --memory-policy");
+  else
+    status = kerf_cli_open_instance (global, "update", argc, argv, 0, &bus, &inst);
+  if (status != KERF_EXIT_OK)
+    {
+      kerf_spec_args_clear (&args);
+      return status;
+    }
+
+  g_variant_dict_init (&options, NULL);
+  if (args.dry_run)
+    g_variant_dict_insert (&options, "dry-run", "b", TRUE);
+  if (!kerf_dbus_instance_call_update_sync (inst, spec, g_variant_dict_end (&options),
+                                            bus->call_flags, -1, NULL, &error))
+    status = kerf_cli_report_error (error);
+  else if (args.dry_run)
+    {
+      if (global->json)
+        printf ("{\"name\": \"%s\", \"dry_run\": true, \"valid\": true}\n", argv[1]);
+      else
+        printf ("The change to '%s' is valid and fits (dry run, nothing changed).\n", argv[1]);
+    }
+  else
+    {
+      g_autoptr (KerfDBusInstance) fresh = NULL;
+
+      /* a fresh proxy: the cached one may not have seen PropertiesChanged yet */
+      fresh = kerf_dbus_instance_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                                 KERF_CLI_BUS_NAME,
+                                                 g_dbus_proxy_get_object_path (G_DBUS_PROXY (inst)),
+                                                 NULL, &error);
+      if (fresh == NULL)
+        status = kerf_cli_report_error (error);
+      else if (global->json)
+        kerf_print_instance_or_json (global, fresh);
+      else
+        {
+          printf ("Updated instance '%s'.\n", argv[1]);
+          kerf_instance_print (fresh);
+        }
+    }
+  kerf_spec_args_clear (&args);
+  return status;
+}
+
+int
+kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (KerfCliBus) bus = NULL;
+  g_autoptr (KerfDBusInstance) inst = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  gint id = 0;
+  int status;
+  const GOptionEntry entries[] = {
+    { "id", 0, 0, G_OPTION_ARG_INT, &id, "The instance by id instead of NAME", "N" },
+    { NULL }
+  };
+
+  context = kerf_cli_context_new (global, "NAME | --id=N",
+    "Delete an instance and return its resources to the pool.\n"
+    "A loaded or running instance must be unloaded first.", entries);
+  if (!kerf_cli_parse_options (context, "delete", &argc, &argv))
+    return KERF_EXIT_USAGE;
+  status = kerf_cli_open_instance (global, "delete", argc, argv, id, &bus, &inst);
+  if (status != KERF_EXIT_OK)
+    return status;
+  name = g_strdup (kerf_dbus_instance_get_name (inst));
+  if (!kerf_dbus_instance_call_delete_sync (inst, kerf_cli_empty_options (), bus->call_flags, -1,
+                                            NULL, &error))
+    return kerf_cli_report_error (error);
+  if (global->json)
+    printf ("{\"name\": \"%s\", \"deleted\": true}\n", name);
+  else
+    printf ("Deleted instance '%s'.\n", name);
+  return KERF_EXIT_OK;
+}
+
+/* ---- show -------------------------------------------------------------- */
+
+static void
+kerf_pool_json (KerfJson *json, KerfDBusPool *pool)
+{
+  GVariant *nodes = kerf_dbus_pool_get_numa_nodes (pool);
+  GVariant *devices = kerf_dbus_pool_get_devices (pool);
+
+  kerf_json_begin_object (json);
+  kerf_json_key (json, "initialized");
+  kerf_json_bool (json, kerf_dbus_pool_get_initialized (pool));
+  kerf_json_key (json, "backend");
+  kerf_json_string (json, kerf_dbus_pool_get_backend (pool));
+  kerf_json_key (json, "version");
+  kerf_json_string (json, kerf_dbus_pool_get_version (pool));
+  kerf_json_key (json, "total_cpus");
+  kerf_json_uint (json, kerf_dbus_pool_get_total_cpus (pool));
+  kerf_json_key (json, "host_reserved_cpus");
+  kerf_cli_json_id_list (json, kerf_dbus_pool_get_host_reserved_cpus (pool));
+  kerf_json_key (json, "available_cpus");
+  kerf_cli_json_id_list (json, kerf_dbus_pool_get_available_cpus (pool));
+  kerf_json_key (json, "free_cpus");
+  kerf_cli_json_id_list (json, kerf_dbus_pool_get_free_cpus (pool));
+  kerf_json_key (json, "memory_pool_base");
+  kerf_json_uint (json, kerf_dbus_pool_get_memory_pool_base (pool));
+  kerf_json_key (json, "memory_pool_bytes");
+  kerf_json_uint (json, kerf_dbus_pool_get_memory_pool_bytes (pool));
+  kerf_json_key (json, "memory_free_bytes");
+  kerf_json_uint (json, kerf_dbus_pool_get_memory_free_bytes (pool));
+  kerf_json_key (json, "devices");
+  if (devices != NULL)
+    kerf_cli_json_variant (json, devices);
+  else
+    {
+      kerf_json_begin_object (json);
+      kerf_json_end_object (json);
+    }
+  kerf_json_key (json, "numa_nodes");
+  kerf_json_begin_array (json);
+  if (nodes != NULL)
+    {
+      GVariantIter iter;
+      guint32 id;
+      guint64 base, size;
+      GVariant *cpus;
+
+      g_variant_iter_init (&iter, nodes);
+      while (g_variant_iter_next (&iter, "(ut t@au)", &id, &base, &size, &cpus))
+        {
+          kerf_json_begin_object (json);
+          kerf_json_key (json, "id");
+          kerf_json_uint (json, id);
+          kerf_json_key (json, "memory_base");
+          kerf_json_uint (json, base);
+          kerf_json_key (json, "memory_size");
+          kerf_json_uint (json, size);
+          kerf_json_key (json, "cpus");
+          kerf_cli_json_id_list (json, cpus);
+          kerf_json_end_object (json);
+          g_variant_unref (cpus);
+        }
+    }
+  kerf_json_end_array (json);
+  kerf_json_end_object (json);
+}
+
+static void
+kerf_pool_print_devices (KerfDBusPool *pool)
+{
+  GVariant *devices = kerf_dbus_pool_get_devices (pool);
+  g_autoptr (KerfCliTable) table = NULL;
+  const char *const headers[] = { "DEVICE", "COMPATIBLE", "PCI ID", "FREE", "ASSIGNED", NULL };
+  GVariantIter iter;
+  const char *name;
+  GVariant *props;
+
+  if (devices == NULL || g_variant_n_children (devices) == 0)
+    return;
+  table = kerf_cli_table_new (headers);
+  g_variant_iter_init (&iter, devices);
+  while (g_variant_iter_next (&iter, "{&s@a{sv}}", &name, &props))
+    {
+      g_auto (GVariantDict) dict = G_VARIANT_DICT_INIT (props);
+      g_autoptr (GVariant) vfs = g_variant_dict_lookup_value (&dict, "available-vfs", G_VARIANT_TYPE ("au"));
+      g_autoptr (GVariant) ns = g_variant_dict_lookup_value (&dict, "available-ns", G_VARIANT_TYPE ("au"));
+      g_autoptr (GVariant) assigned = g_variant_dict_lookup_value (&dict, "assigned", G_VARIANT_TYPE ("a{ss}"));
+      const char *compatible = NULL, *pci = NULL;
+      gboolean host = FALSE;
+      g_autofree char *free_text = NULL;
+      g_autoptr (GString) assigned_text = g_string_new (NULL);
+
+      g_variant_dict_lookup (&dict, "compatible", "&s", &compatible);
+      g_variant_dict_lookup (&dict, "pci-id", "&s", &pci);
+      g_variant_dict_lookup (&dict, "host-reserved", "b", &host);
+      if (host)
+        free_text = g_strdup ("host reserved");
+      else if (vfs != NULL && g_variant_n_children (vfs) > 0)
+        {
+          g_autofree char *list = kerf_cli_format_id_list (vfs);
+          free_text = g_strdup_printf ("VFs %s", list);
+        }
+      else if (ns != NULL && g_variant_n_children (ns) > 0)
+        {
+          g_autofree char *list = kerf_cli_format_id_list (ns);
+          free_text = g_strdup_printf ("namespaces %s", list);
+        }
+      if (assigned != NULL)
+        {
+          GVariantIter ai;
+          const char *ref, *owner;
+
+          g_variant_iter_init (&ai, assigned);
+          while (g_variant_iter_next (&ai, "{&s&s}", &ref, &owner))
+            g_string_append_printf (assigned_text, "%s%s→%s", assigned_text->len ? "," : "",
+                                    ref, owner);
+        }
+      {
+        const char *const row[] = { name, compatible, pci, free_text, assigned_text->str };
+        kerf_cli_table_add_row (table, row);
+      }
+      g_variant_unref (props);
+    }
+  printf ("\n");
+  kerf_cli_table_print (table, stdout);
+}
+
+static void
+kerf_pool_print (KerfDBusPool *pool)
+{
+  g_autofree char *reserved = kerf_cli_format_id_list (kerf_dbus_pool_get_host_reserved_cpus (pool));
+  g_autofree char *available = kerf_cli_format_id_list (kerf_dbus_pool_get_available_cpus (pool));
+  g_autofree char *free_cpus = kerf_cli_format_id_list (kerf_dbus_pool_get_free_cpus (pool));
+  g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_pool_get_memory_pool_base (pool),
+                                                     kerf_dbus_pool_get_memory_pool_bytes (pool));
+  g_autofree char *mem_free = kerf_size_format (kerf_dbus_pool_get_memory_free_bytes (pool));
+  GVariant *free_v = kerf_dbus_pool_get_free_cpus (pool);
+  GVariant *avail_v = kerf_dbus_pool_get_available_cpus (pool);
+  GVariant *nodes = kerf_dbus_pool_get_numa_nodes (pool);
+
+  printf ("Pool (%s backend, kerfd %s)\n", kerf_dbus_pool_get_backend (pool),
+          kerf_dbus_pool_get_version (pool));
+  printf ("  CPUs:     %u total; pool %s; free %s (%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT ")"
+          "; host reserved %s\n",
+          kerf_dbus_pool_get_total_cpus (pool), available[0] ? available : "none",
+          free_cpus[0] ? free_cpus : "none", free_v ? g_variant_n_children (free_v) : 0,
+          avail_v ? g_variant_n_children (avail_v) : 0, reserved[0] ? reserved : "none");
+  printf ("  Memory:   %s; free %s\n", memory[0] ? memory : "none", mem_free);
+  if (nodes != NULL)
+    {
+      GVariantIter iter;
+      guint32 id;
+      guint64 base, size;
+      GVariant *cpus;
+
+      g_variant_iter_init (&iter, nodes);
+      while (g_variant_iter_next (&iter, "(ut t@au)", &id, &base, &size, &cpus))
+        {
+          g_autofree char *list = kerf_cli_format_id_list (cpus);
+          g_autofree char *mem = kerf_cli_format_memory (base, size);
+
+          printf ("  NUMA %u:   CPUs %s; memory %s\n", id, list, mem);
+          g_variant_unref (cpus);
+        }
+    }
+  kerf_pool_print_devices (pool);
+}
+
+static void
+kerf_instances_print_table (GList *instances)
+{
+  const char *const headers[] = { "NAME", "ID", "STATUS", "CPUS", "MEMORY", "DEVICES", "KERNEL", NULL };
+  g_autoptr (KerfCliTable) table = kerf_cli_table_new (headers);
+
+  for (GList *l = instances; l != NULL; l = l->next)
+    {
+      KerfDBusInstance *inst = l->data;
+      g_autofree char *id = g_strdup_printf ("%u", kerf_dbus_instance_get_id (inst));
+      g_autofree char *cpus = kerf_cli_format_id_list (kerf_dbus_instance_get_cpus (inst));
+      g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_instance_get_memory_base (inst),
+                                                         kerf_dbus_instance_get_memory_bytes (inst));
+      g_autofree char *devices = kerf_instance_devices (inst);
+      g_autofree char *kernel = kerf_instance_kernel_short (inst);
+      const char *const row[] = { kerf_dbus_instance_get_name (inst), id,
+                                  kerf_dbus_instance_get_status (inst), cpus, memory, devices,
+                                  kernel };
+
+      kerf_cli_table_add_row (table, row);
+    }
+  kerf_cli_table_print (table, stdout);
+}
+
+int
+kerf_cmd_show (KerfCliGlobal *global, int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (KerfCliBus) bus = NULL;
+  g_autoptr (KerfDBusInstance) inst = NULL;
+  GList *instances;
+  gint id = 0;
+  int status;
+  const GOptionEntry entries[] = {
+    { "id", 0, 0, G_OPTION_ARG_INT, &id, "Show the instance with this id", "N" },
+    { NULL }
+  };
+
+  context = kerf_cli_context_new (global, "[NAME]",
+    "Without NAME: the pool and every instance.  With NAME (or --id): that instance.",
+    entries);
+  if (!kerf_cli_parse_options (context, "show", &argc, &argv))
+    return KERF_EXIT_USAGE;
+  if (argc > 1 || id > 0)
+    {
+      status = kerf_cli_open_instance (global, "show", argc, argv, id, &bus, &inst);
+      if (status == KERF_EXIT_OK)
+        kerf_print_instance_or_json (global, inst);
+      return status;
+    }
+
+  if ((bus = kerf_cli_bus_open (global, &status)) == NULL)
+    return status;
+  instances = kerf_cli_bus_list_instances (bus);
+  if (global->json)
+    {
+      KerfJson *json = kerf_json_new (TRUE);
+
+      kerf_json_begin_object (json);
+      kerf_json_key (json, "pool");
+      kerf_pool_json (json, bus->pool);
+      kerf_json_key (json, "instances");
+      kerf_json_begin_array (json);
+      for (GList *l = instances; l != NULL; l = l->next)
+        kerf_instance_json (json, l->data);
+      kerf_json_end_array (json);
+      kerf_json_end_object (json);
+      kerf_cli_json_print (json);
+    }
+  else if (!kerf_dbus_pool_get_initialized (bus->pool))
+    printf ("The pool is not initialized (%s backend).\n"
+            "Give kerfd a baseline first: kerf init --input=FILE\n",
+            kerf_dbus_pool_get_backend (bus->pool));
+  else
+    {
+      kerf_pool_print (bus->pool);
+      printf ("\n");
+      if (instances == NULL)
+        printf ("No instances.  Create one with: kerf create NAME --cpus=LIST --memory=SIZE\n");
+      else
+        kerf_instances_print_table (instances);
+    }
+  g_list_free_full (instances, g_object_unref);
+  return KERF_EXIT_OK;
+}
