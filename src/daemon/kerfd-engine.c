@@ -7,6 +7,8 @@
 #include "kerf-alloc.h"
 #include "kerf-dts.h"
 #include "kerf-kernel-emulated.h"
+#include "kerf-kernel-sysfs.h"
+#include "kerf-report.h"
 #include "kerf-overlay.h"
 #include "kerf-validate.h"
 #include "kerfd-engine-private.h"
@@ -169,9 +171,8 @@ kerfd_engine_open_kernel (const char *backend, const char *state_dir, const char
     }
   if (g_str_equal (backend, "sysfs"))
     {
-      g_set_error (error, KERF_ERROR, KERF_ERROR_FAILED,
-                   "the sysfs backend is not implemented yet (kerf-kernel-sysfs.h)");
-      return NULL;
+      /* the real kernel: /sys/fs/multikernel, mounted when absent */
+      return kerf_kernel_sysfs_new (NULL, error);
     }
   g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
                "unknown backend '%s' (sysfs or emulated)", backend);
@@ -549,9 +550,18 @@ kerfd_engine_report (KerfdEngine *engine, const char *format, GError **error)
                    "unknown report format '%s' (text or json)", format);
       return NULL;
     }
-  /* waiting for src/libkerf/report/kerf-report.h */
-  g_set_error (error, KERF_ERROR, KERF_ERROR_FAILED, "Report is not implemented yet");
-  return NULL;
+  {
+    g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
+    g_autoptr(KerfModel) empty = NULL;
+    KerfValidateOptions opts;
+
+    kerfd_engine_validate_options (engine, &opts);
+    if (s->state == NULL)
+      empty = kerf_model_new ();
+    return kerf_report_generate (s->state != NULL ? s->state : empty, &opts,
+                                 g_str_equal (format, "json") ? KERF_REPORT_JSON : KERF_REPORT_TEXT,
+                                 NULL);
+  }
 }
 
 GBytes *

@@ -116,6 +116,15 @@ class ObjectsTest(kerfdtest.KerfdTestCase):
                               ('baseline', 'dtb', {}), '(ay)')[0])
         self.assertEqual(dtb[:4], b'\xd0\x0d\xfe\xed')
 
+    def test_report(self):
+        self.initialize()
+        self.create('web', {'cpus': V('au', [4, 5]), 'memory-bytes': V('t', 1 << 30)})
+        text = self.call(POOL_PATH, POOL, 'Report', '(sa{sv})', ('text', {}), '(s)')[0]
+        self.assertIn('web', text)
+        import json
+        doc = json.loads(self.call(POOL_PATH, POOL, 'Report', '(sa{sv})', ('json', {}), '(s)')[0])
+        self.assertIn('web', json.dumps(doc))
+
 
 if __name__ == '__main__':
     kerfdtest.main()
