@@ -180,7 +180,23 @@ gboolean kerf_instance_name_is_valid (const char *name);
 /* ---- reading -------------------------------------------------------- */
 
 /* Reads a whole state (baseline, optional /device-references and
- * /instances) from a parsed tree in any of the three schemas.  Problems are
+ * /instances) from a parsed tree in any of the three schemas.
+ *
+ * Schema detection is by shape: a cpus or memory NODE under /resources is
+ * nested; memory-base/memory-bytes properties are flat; memory@N nodes or
+ * cpus-available (or root compatible "multikernel-v1") are kernel; mixing
+ * is an error.  The flat and kernel forms list only the pool, so there
+ * total_cpus = largest pool id + 1, host_reserved_cpus = the ids below it
+ * that the pool lacks, host_reserved_bytes = pool_base and total_bytes =
+ * the pool's end (kernel form without reg: pool_base 0, total = size).
+ * Device names: label, else an /aliases entry naming the node, else the
+ * node name (kernel schema: alias first, since a DTB keeps no labels).
+ * Device references are read from /device-references and from root-level
+ * nodes with parent + vf-id/namespace-id (the Python tool's layout);
+ * a reference without a label is named "<device>_vf<N>" / "_ns<N>".
+ * Instance devices: `devices` phandles (to a reference or a whole device)
+ * or `device-names` strings (either a string list or f1fb859's single
+ * space-separated string).  Problems are
  * located diagnostics in `diags` (schema errors: missing or malformed
  * properties, duplicate ids in a list, ...); returns NULL when any error
  * was added.  Resource rules are NOT checked here: that is the validator's
@@ -211,11 +227,25 @@ KerfModel *kerf_model_from_data (const char *display_name, const guint8 *data, g
 /* The baseline DTB the kernel takes (kernel-abi.md "Baseline DTB"):
  * compatible "multikernel-v1", u64 pool CPU ids, memory@N { size;
  * numa-node-id; } per NUMA node (or one chunk), PCI/platform devices, and
- * /aliases from the device names. */
+ * /aliases from the device names.
+ *
+ * Memory: the pool [pool_base, pool_base+pool_bytes) cut at NUMA node
+ * boundaries, each chunk page aligned (start up, end down); a part no node
+ * covers gets no numa-node-id; without topology one chunk on node 0.
+ * Devices: host_reserved ones are left out; only the properties the ABI
+ * lists are written.  A PCI device without pci-id, vendor-id or device-id,
+ * a platform device without device-name, or a pool without CPUs or pages
+ * is KERF_ERROR_VALIDATION_FAILED listing every such problem with its
+ * location; no /resources is KERF_ERROR_INVALID_ARGUMENT. */
 KerfDtTree *kerf_model_to_kernel_baseline (const KerfModel *model, GError **error);
 
 /* The state file (SPEC §3): the baseline in the nested schema plus
- * /device-references and /instances, in the multikernel dialect. */
+ * /aliases (device names survive a DTB), /device-references (the model's
+ * plus every VF/namespace an instance uses) and /instances, in the
+ * multikernel dialect, with labels on devices and references and instance
+ * devices as phandles (device-names when one names a device the inventory
+ * lacks).  kerf_model_from_tree() reads it back to an equal model, also
+ * after kerf_dtb_write() / kerf_dtb_read(). */
 KerfDtTree *kerf_model_to_state_tree (const KerfModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfModel, kerf_model_free)
