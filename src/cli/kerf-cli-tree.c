@@ -117,7 +117,7 @@ kerf_cli_print_diags_json (const char *file, const KerfDiagList *diags, gboolean
   kerf_cli_json_diags (json, diags);
   kerf_json_end_object (json);
   text = kerf_json_free_to_string (g_steal_pointer (&json));
-  fputs (text, stdout);
+  printf ("%s\n", text);
 }
 
 GBytes *

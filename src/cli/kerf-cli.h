@@ -18,6 +18,7 @@ typedef enum {
 
 /* Options every command understands (before or after the command name). */
 typedef struct {
+  const char *command;       /* the command being run ("create") */
   gboolean    json;          /* --json: machine-readable output */
   const char *bus;           /* --bus=system|session|ADDRESS (or $KERF_BUS); NULL = system */
   char       *bus_option;    /* --bus given after the command name (wins) */

@@ -580,7 +580,7 @@ kerf_pool_json (KerfJson *json, KerfDBusPool *pool)
       GVariant *cpus;
 
       g_variant_iter_init (&iter, nodes);
-      while (g_variant_iter_next (&iter, "(ut t@au)", &id, &base, &size, &cpus))
+      while (g_variant_iter_next (&iter, "(utt@au)", &id, &base, &size, &cpus))
         {
           kerf_json_begin_object (json);
           kerf_json_key (json, "id");
@@ -604,7 +604,7 @@ kerf_pool_print_devices (KerfDBusPool *pool)
 {
   GVariant *devices = kerf_dbus_pool_get_devices (pool);
   g_autoptr (KerfCliTable) table = NULL;
-  const char *const headers[] = { "DEVICE", "COMPATIBLE", "PCI ID", "FREE", "ASSIGNED", NULL };
+  const char *const headers[] = { "DEVICE", "COMPATIBLE", "PCI ID", "AVAILABLE", "ASSIGNED", NULL };
   GVariantIter iter;
   const char *name;
   GVariant *props;
@@ -688,7 +688,7 @@ kerf_pool_print (KerfDBusPool *pool)
       GVariant *cpus;
 
       g_variant_iter_init (&iter, nodes);
-      while (g_variant_iter_next (&iter, "(ut t@au)", &id, &base, &size, &cpus))
+      while (g_variant_iter_next (&iter, "(utt@au)", &id, &base, &size, &cpus))
         {
           g_autofree char *list = kerf_cli_format_id_list (cpus);
           g_autofree char *mem = kerf_cli_format_memory (base, size);

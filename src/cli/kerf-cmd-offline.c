@@ -41,8 +41,10 @@ kerf_cmd_compile (KerfCliGlobal *global, int argc, char **argv)
   g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
   g_autoptr (KerfDtTree) tree = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean want_dtb;
+  gboolean want_dtb, no_host = FALSE;
   const GOptionEntry entries[] = {
+    { "no-host-checks", 0, 0, G_OPTION_ARG_NONE, &no_host,
+      "Skip the checks against this machine's /proc/cpuinfo and /proc/iomem", NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
       "Write the result to FILE instead of standard output", "FILE" },
     { "out-format", 'O', 0, G_OPTION_ARG_STRING, &out_format,
@@ -73,8 +75,10 @@ kerf_cmd_compile (KerfCliGlobal *global, int argc, char **argv)
       return KERF_EXIT_USAGE;
     }
 
+  kerf_cli_validate_set_host_checks (!no_host);
   tree = kerf_cli_load_checked_tree (argv[1], emit != NULL && strcmp (emit, "kernel") == 0,
                                      diags, &error);
+  kerf_diag_list_sort (diags);
   kerf_diag_list_print (diags, stderr);
   if (tree == NULL)
     {
@@ -153,6 +157,8 @@ kerf_cmd_validate (KerfCliGlobal *global, int argc, char **argv)
 
   kerf_cli_validate_set_host_checks (!no_host);
   tree = kerf_cli_load_checked_tree (argv[1], FALSE, diags, &error);
+  /* in file order, the way a compiler reports */
+  kerf_diag_list_sort (diags);
   if (global->json)
     kerf_cli_print_diags_json (argv[1], diags, tree != NULL);
   else

@@ -56,6 +56,7 @@ kerf_validate_on_bus (KerfCliBus *bus, const char *path, GBytes *source, gboolea
                                           valid, &out_diags, NULL, error))
     return FALSE;
   *diags = kerf_cli_diags_from_variant (out_diags);
+  kerf_diag_list_sort (*diags);
   return TRUE;
 }
 

@@ -63,8 +63,8 @@ kerf_cli_context_new (KerfCliGlobal      *global,
                       const char         *summary,
                       const GOptionEntry *entries)
 {
-  GOptionContext *context = g_option_context_new (parameters);
-  GOptionGroup *group;
+  GOptionContext *context;
+  g_autofree char *prgname = NULL;
   const GOptionEntry common[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &global->json,
       "Machine-readable output (see docs/cli-json.md)", NULL },
@@ -76,14 +76,15 @@ kerf_cli_context_new (KerfCliGlobal      *global,
     { NULL }
   };
 
+  /* "Usage: kerf create [OPTION…] NAME" in --help */
+  prgname = g_strdup_printf ("kerf %s", global->command);
+  g_set_prgname (prgname);
+  context = g_option_context_new (parameters);
   if (summary != NULL)
     g_option_context_set_summary (context, summary);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
-  group = g_option_group_new ("common", "Options every command takes:",
-                              "Show the options every command takes", NULL, NULL);
-  g_option_group_add_entries (group, common);
-  g_option_context_add_group (context, group);
+  g_option_context_add_main_entries (context, common, NULL);
   return context;
 }
 
@@ -183,6 +184,7 @@ main (int argc, char **argv)
         /* Lines, not blocks, when piped: `kerf monitor | grep` must see
          * each event as it happens. */
         setvbuf (stdout, NULL, _IOLBF, 0);
+        global.command = commands[c].name;
         status = commands[c].func (&global, argc - i, argv + i);
         g_free (global.bus_option);
         return status;
