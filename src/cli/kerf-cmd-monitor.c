@@ -66,6 +66,79 @@ kerf_monitor_format_value (const char *name, GVariant *value)
     }
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
     return g_strdup (g_variant_get_string (value, NULL));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE ("a{sa{sv}}")))
+    {
+      /* Pool.Devices: each device with what is assigned from it */
+      GString *out = g_string_new (NULL);
+      GVariantIter iter;
+      const char *dev;
+      GVariant *props;
+
+      g_variant_iter_init (&iter, value);
+      while (g_variant_iter_next (&iter, "{&s@a{sv}}", &dev, &props))
+        {
+          g_auto (GVariantDict) dict = G_VARIANT_DICT_INIT (props);
+          g_autoptr (GVariant) assigned = g_variant_dict_lookup_value (&dict, "assigned",
+                                                                       G_VARIANT_TYPE ("a{ss}"));
+          g_string_append_printf (out, "%s%s", out->len ? "," : "", dev);
+          if (assigned != NULL && g_variant_n_children (assigned) > 0)
+            {
+              GVariantIter ai;
+              const char *ref, *owner;
+              gboolean first = TRUE;
+
+              g_string_append_c (out, '[');
+              g_variant_iter_init (&ai, assigned);
+              while (g_variant_iter_next (&ai, "{&s&s}", &ref, &owner))
+                {
+                  g_string_append_printf (out, "%s%s→%s", first ? "" : " ", ref, owner);
+                  first = FALSE;
+                }
+              g_string_append_c (out, ']');
+            }
+          g_variant_unref (props);
+        }
+      return g_string_free (out, FALSE);
+    }
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE ("a(uttau)")))
+    {
+      /* Pool.NumaNodes: node:CPUs */
+      GString *out = g_string_new (NULL);
+      GVariantIter iter;
+      guint32 id;
+      guint64 base, size;
+      GVariant *cpus;
+
+      g_variant_iter_init (&iter, value);
+      while (g_variant_iter_next (&iter, "(utt@au)", &id, &base, &size, &cpus))
+        {
+          g_autofree char *list = kerf_cli_format_id_list (cpus);
+
+          g_string_append_printf (out, "%s%u:[%s]", out->len ? "," : "", id, list);
+          g_variant_unref (cpus);
+        }
+      return g_string_free (out, FALSE);
+    }
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE ("(stss)")))
+    {
+      /* Instance.Kernel */
+      const char *path, *sha, *version;
+      guint64 size;
+      g_autofree char *human = NULL;
+
+      g_variant_get (value, "(&st&s&s)", &path, &size, &sha, &version);
+      if (size == 0 && path[0] == '\0')
+        return g_strdup ("none");
+      human = kerf_size_format (size);
+      return g_strdup_printf ("%s(%s)", path, human);
+    }
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY))
+    {
+      g_autofree const char **strv = g_variant_get_strv (value, NULL);
+      g_autofree char *joined = g_strjoinv (",", (char **) strv);
+
+      return g_strdup_printf ("[%s]", joined);
+    }
   return g_variant_print (value, FALSE);
 }
 
@@ -215,7 +288,8 @@ kerf_monitor_quit (gpointer user_data)
   KerfMonitor *m = user_data;
 
   g_main_loop_quit (m->loop);
-  return G_SOURCE_REMOVE;
+  /* removed by kerf_cmd_monitor, which owns the source ids */
+  return G_SOURCE_CONTINUE;
 }
 
 int
@@ -255,9 +329,9 @@ kerf_cmd_monitor (KerfCliGlobal *global, int argc, char **argv)
   g_signal_connect (bus->manager, "notify::name-owner", G_CALLBACK (kerf_monitor_owner_changed), &m);
   sigint = g_unix_signal_add (SIGINT, kerf_monitor_quit, &m);
   sigterm = g_unix_signal_add (SIGTERM, kerf_monitor_quit, &m);
-  if (!global->json)
-    fprintf (stderr, "Watching kerfd on %s (Ctrl-C to stop).\n", bus->where);
-  /* Tell a waiting script the subscription is in place. */
+  /* On stderr in both modes: it tells a person (and a script waiting for
+   * it) that the subscription is in place, without entering the JSON stream. */
+  fprintf (stderr, "Watching kerfd on %s (Ctrl-C to stop).\n", bus->where);
   fflush (stderr);
 
   g_main_loop_run (loop);
