@@ -107,7 +107,9 @@ kerfd_queue_thread_trampoline (GTask *task, gpointer source, gpointer task_data,
   kerfd_queue_thread (task, g_object_get_data (source, "q"), task_data, cancellable);
 }
 
-/* Main loop: reply, let the daemon refresh its objects, start the next. */
+/* Main loop: refresh the daemon's objects, then reply, then start the next.
+ * The refresh comes first so that a caller who gets the reply (say, the
+ * path of a new instance) finds the objects already exported. */
 static void
 kerfd_queue_job_finished (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -116,19 +118,22 @@ kerfd_queue_job_finished (GObject *source, GAsyncResult *result, gpointer user_d
   /* cancelled = the queue was freed while the job ran: do not touch it */
   gboolean cancelled = g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result)));
   KerfdQueue *q = g_object_get_data (source, "q");
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!cancelled)
+    {
+      q->running = NULL;
+      if (q->changed != NULL)
+        ((void (*) (gpointer)) q->changed) (q->user_data);
+    }
+  if (!ok)
     kerfd_invocation_return_error (job->invocation, error);
   else
     g_dbus_method_invocation_return_value (job->invocation,
                                            job->reply != NULL ? job->reply : g_variant_new ("()"));
   kerfd_job_free (job);
-  if (cancelled)
-    return;
-  q->running = NULL;
-  if (q->changed != NULL)
-    ((void (*) (gpointer)) q->changed) (q->user_data);
-  kerfd_queue_next (q);
+  if (!cancelled)
+    kerfd_queue_next (q);
 }
 
 static void
