@@ -22,6 +22,7 @@
 
 static const char *const dts2dtb[] = { "-I", "dts", "-O", "dtb", NULL };
 static const char *const dtb2dts[] = { "-I", "dtb", "-O", "dts", NULL };
+static const char *const dts2dts[] = { "-I", "dts", "-O", "dts", NULL };
 
 static void
 test_golden (gconstpointer data)
@@ -64,6 +65,46 @@ test_golden (gconstpointer data)
   dtbtest_assert_bytes_equal (recompiled, ref, "dtc of print(read(blob))");
 }
 
+/* kerf's own DTS front end feeding the writer: dtc's bytes, and the
+ * printer on the parsed tree (type marks from the source) prints what
+ * `dtc -I dts -O dts` prints. */
+static void
+test_golden_parsed (gconstpointer data)
+{
+  const char *path = data;
+  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr (KerfDtTree) tree = NULL;
+  g_autoptr (GBytes) ref = NULL;
+  g_autoptr (GBytes) ours = NULL;
+  g_autoptr (GBytes) dtc_text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *printed = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *expected = NULL;
+
+  if (dtbtest_dtc () == NULL)
+    {
+      g_test_skip ("dtc not installed");
+      return;
+    }
+  tree = kerf_dts_parse_file (path, diags);
+  if (tree == NULL)
+    {
+      kerf_diag_list_print (diags, stderr);
+      g_error ("%s did not parse", path);
+    }
+  ours = kerf_dtb_write (tree, &error);
+  g_assert_no_error (error);
+  ref = dtbtest_run_dtc_path (dts2dtb, path);
+  dtbtest_assert_bytes_equal (ours, ref, "write(kerf_dts_parse(dts)) vs dtc -I dts -O dtb");
+
+  printed = kerf_dts_print (tree);
+  dtc_text = dtbtest_run_dtc_path (dts2dts, path);
+  raw = g_strndup (g_bytes_get_data (dtc_text, NULL), g_bytes_get_size (dtc_text));
+  expected = dtbtest_normalize_dtc (raw);
+  dtbtest_assert_text_equal (printed, expected, "print(kerf_dts_parse(dts)) vs dtc -I dts -O dts");
+}
+
 static int
 compare_paths (gconstpointer a, gconstpointer b)
 {
@@ -92,7 +133,10 @@ main (int argc, char **argv)
       g_autofree char *base = g_path_get_basename (path);
       g_autofree char *test = g_strdup_printf ("/dtb/golden/%s", base);
 
+      g_autofree char *test2 = g_strdup_printf ("/dtb/golden-parsed/%s", base);
+
       g_test_add_data_func (test, path, test_golden);
+      g_test_add_data_func (test2, path, test_golden_parsed);
     }
   return g_test_run ();
 }

@@ -91,7 +91,15 @@ dtbtest_normalize_dtc (const char *text)
           g_string_append_c (out, *p);
           continue;
         }
-      if (*p == '\\' && p[1] == '0')
+      if (*p == '\\' && strncmp (p + 1, "xffffff", 7) == 0 &&
+          g_ascii_isxdigit (p[8]) && g_ascii_isxdigit (p[9]))
+        {
+          /* dtc 1.6.1 prints a byte >= 0x80 as a sign-extended int */
+          g_string_append (out, "\\x");
+          g_string_append_len (out, p + 8, 2);
+          p += 9;
+        }
+      else if (*p == '\\' && p[1] == '0')
         {
           g_string_append (out, "\", \"");
           p++;

@@ -18,7 +18,9 @@ GBytes *dtbtest_run_dtc (const char *const *args, const guint8 *in, gsize in_len
 GBytes *dtbtest_run_dtc_path (const char *const *args, const char *input);
 
 /* dtc 1.6.1 prints a guessed string list as "a\0b"; newer dtc and kerf
- * print "a", "b".  Rewrites the former into the latter. */
+ * print "a", "b".  It also prints a string byte >= 0x80 as "\xffffffc3"
+ * (a sign-extension bug whose output dtc cannot read back); kerf prints
+ * "\xc3".  Rewrites dtc's forms into kerf's. */
 char *dtbtest_normalize_dtc (const char *text);
 
 /* Asserts equal bytes, reporting the first differing offset. */
