@@ -59,8 +59,9 @@ char *kerf_dts_bundle (const char *path, KerfDiagList *diags);
 gboolean kerf_dtb_check (const guint8 *data, gsize len, GError **error);
 
 /* Encodes the tree (version 17, last compatible 16, memreserve map, boot
- * cpuid) through libfdt's sequential-write API.  Unresolved reference marks
- * are an error. */
+ * cpuid) byte for byte as dtc does: assembled by hand rather than through
+ * libfdt's sequential-write API, whose strings block differs from dtc's
+ * (kerf-dtb-write.c says how).  Unresolved reference marks are an error. */
 GBytes *kerf_dtb_write (const KerfDtTree *tree, GError **error);
 
 /* Decodes a blob into a tree.  Locations are `display_name` with line 0;
