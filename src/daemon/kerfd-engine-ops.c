@@ -234,8 +234,7 @@ kerfd_record_from_instance (const KerfInstance *inst, const KerfdInstanceRecord 
   return r;
 }
 
-/* Writes one overlay; on a later failure the caller rolls `*tx_id` back. */
-static gboolean
+gboolean
 kerfd_engine_write (KerfdEngine *engine, KerfDtTree *overlay, const char *operation,
                     const char *instance, guint *tx_id, GError **error)
 {
@@ -257,7 +256,7 @@ kerfd_engine_write (KerfdEngine *engine, KerfDtTree *overlay, const char *operat
   return TRUE;
 }
 
-static void
+void
 kerfd_engine_undo (KerfdEngine *engine, guint tx_id)
 {
   g_autoptr(GError) error = NULL;
@@ -266,7 +265,7 @@ kerfd_engine_undo (KerfdEngine *engine, guint tx_id)
     g_critical ("could not roll back tx_%u after a failure: %s", tx_id, error->message);
 }
 
-static gboolean
+gboolean
 kerfd_engine_finish (KerfdEngine *engine, guint tx_id, const char *operation,
                      const char *instance, GError **error)
 {
@@ -278,7 +277,7 @@ kerfd_engine_finish (KerfdEngine *engine, guint tx_id, const char *operation,
   return kerfd_engine_reload (engine, error);
 }
 
-static KerfdSnapshot *
+KerfdSnapshot *
 kerfd_engine_require_initialized (KerfdEngine *engine, GError **error)
 {
   KerfdSnapshot *s = kerfd_engine_get_snapshot (engine);
@@ -301,140 +300,6 @@ kerfd_engine_require_instance (KerfdSnapshot *s, const char *name, GError **erro
   if (info == NULL)
     g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND, "no instance named '%s'", name);
   return info;
-}
-
-/* ---- pool ------------------------------------------------------------- */
-
-gboolean
-kerfd_engine_op_initialize (KerfdEngine *engine, GBytes *source, const char *name,
-                            gboolean dry_run, KerfDiagList *diags, char **summary,
-                            GError **error)
-{
-  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
-  g_autoptr(KerfDtTree) tree = kerfd_engine_parse_source (source, name, diags);
-  g_autoptr(KerfModel) model = NULL;
-  g_autoptr(GBytes) stored = NULL;
-  KerfValidateOptions opts;
-
-  if (tree == NULL)
-    return kerfd_engine_diags_to_error (diags, name, error);
-  model = kerf_model_from_tree_full (tree, KERF_MODEL_READ_NONE, diags);
-  if (model == NULL)
-    return kerfd_engine_diags_to_error (diags, name, error);
-  if (model->resources == NULL)
-    {
-      g_set_error (error, KERF_ERROR, KERF_ERROR_VALIDATION_FAILED,
-                   "%s: no /resources node: this is not a baseline", name);
-      return FALSE;
-    }
-  kerfd_engine_validate_options (engine, &opts);
-  if (!kerf_validate_state (model, &opts, diags))
-    return kerfd_engine_diags_to_error (diags, name, error);
-  stored = g_bytes_ref (source);
-
-  if (!s->initialized)
-    {
-      g_autoptr(KerfDtTree) kernel_tree = kerf_model_to_kernel_baseline (model, error);
-      g_autoptr(GBytes) dtb = NULL;
-
-      if (kernel_tree == NULL || (dtb = kerf_dtb_write (kernel_tree, error)) == NULL)
-        return FALSE;
-      *summary = g_strdup_printf ("initialize pool: %u CPUs, %" G_GUINT64_FORMAT " bytes of memory, "
-                                  "%u devices", model->resources->available_cpus->len,
-                                  model->resources->pool_bytes, model->resources->devices->len);
-      if (dry_run)
-        return TRUE;
-      if (!kerf_kernel_write_baseline (engine->kernel, dtb, error))
-        return FALSE;
-      kerfd_log_transaction (G_LOG_LEVEL_MESSAGE, "initialize", "", "%s", *summary);
-    }
-  else
-    {
-      /* Re-initialization: the instances must still fit the new pool, and
-       * the change goes to the kernel as one /resources transaction. */
-      g_autoptr(KerfModel) next = kerf_model_copy (s->state);
-      g_autoptr(KerfDiagList) fit = kerf_diag_list_new ();
-      g_autoptr(GBytes) pool_dtb = NULL;
-      g_autoptr(KerfDtTree) pool_tree = NULL;
-      g_autoptr(GArray) chunks = NULL;
-      g_autoptr(KerfDtTree) overlay = NULL;
-      g_autoptr(GError) local_error = NULL;
-      guint tx_id = 0;
-
-      kerf_resources_free (next->resources);
-      next->resources = kerf_resources_copy (model->resources);
-      if (!kerf_validate_state (next, &opts, fit))
-        {
-          g_autoptr(GError) why = NULL;
-
-          kerfd_engine_diags_to_error (fit, "the new baseline cannot hold the existing instances",
-                                       &why);
-          g_set_error_literal (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT, why->message);
-          return FALSE;
-        }
-      pool_dtb = kerf_kernel_read_pool_tree (engine->kernel, error);
-      if (pool_dtb == NULL)
-        return FALSE;
-      {
-        gsize len = 0;
-        const guint8 *data = g_bytes_get_data (pool_dtb, &len);
-        g_autofree guint8 *copy = g_memdup2 (data, len);
-
-        if (!kerf_dtb_check (copy, len, error) ||
-            (pool_tree = kerf_dtb_read (copy, len, "device_tree", error)) == NULL)
-          return FALSE;
-      }
-      chunks = kerf_overlay_pool_chunks_from_tree (pool_tree, error);
-      if (chunks == NULL)
-        return FALSE;
-      overlay = kerf_overlay_resize_pool (s->state->resources, model->resources,
-                                          (const KerfOverlayRange *) (gpointer) chunks->data,
-                                          chunks->len, &local_error);
-      if (overlay == NULL)
-        {
-          if (!g_error_matches (local_error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT))
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          /* "nothing to change": the kernel already holds this pool */
-          *summary = g_strdup ("no change to the pool");
-        }
-      else
-        *summary = kerf_overlay_describe (overlay);
-      if (dry_run)
-        return TRUE;
-      if (overlay != NULL && !kerfd_engine_write (engine, overlay, "resize-pool", NULL, &tx_id, error))
-        return FALSE;
-      if (!kerfd_state_save_baseline (engine->state, stored, name, error))
-        {
-          kerfd_engine_undo (engine, tx_id);
-          return FALSE;
-        }
-      return kerfd_engine_finish (engine, tx_id, "resize-pool", NULL, error);
-    }
-
-  if (!kerfd_state_save_baseline (engine->state, stored, name, error))
-    return FALSE;   /* the kernel has it; the next start falls back to its pool tree */
-  return kerfd_engine_finish (engine, 0, "initialize", NULL, error);
-}
-
-gboolean
-kerfd_engine_op_reset (KerfdEngine *engine, GError **error)
-{
-  g_autoptr(KerfdSnapshot) s = kerfd_engine_require_initialized (engine, error);
-
-  if (s == NULL)
-    return FALSE;
-  if (g_hash_table_size (s->instances) > 0)
-    {
-      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
-                   "cannot reset the pool: %u instance(s) exist; delete them first",
-                   g_hash_table_size (s->instances));
-      return FALSE;
-    }
-  g_set_error (error, KERF_ERROR, KERF_ERROR_FAILED, "Reset is not implemented yet");
-  return FALSE;
 }
 
 /* ---- instances -------------------------------------------------------- */

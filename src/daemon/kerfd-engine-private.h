@@ -26,4 +26,23 @@ void        kerfd_engine_validate_options (KerfdEngine *engine, gpointer opts);
 gboolean    kerfd_engine_diags_to_error (const KerfDiagList *diags, const char *what,
                                          GError **error);
 
+/* Every "pci-id" string in the subtree of `node`, appended to `out`. */
+void        kerfd_engine_collect_pci_ids (const KerfDtNode *node, GPtrArray *out);
+/* TRUE when the kernel's pool tree holds no CPU, memory chunk or PCI
+ * device (never initialized past a Reset). */
+gboolean    kerfd_engine_pool_tree_is_empty (const KerfDtTree *pool_tree);
+/* qsort / g_ptr_array_sort comparison of two `char *` elements. */
+gint        kerfd_engine_strptr_cmp (gconstpointer a, gconstpointer b);
+
+/* Shared by the operations (kerfd-engine-ops.c, kerfd-engine-pool.c). */
+KerfdSnapshot *kerfd_engine_require_initialized (KerfdEngine *engine, GError **error);
+/* Writes one overlay; on a later failure the caller rolls `*tx_id` back. */
+gboolean    kerfd_engine_write (KerfdEngine *engine, KerfDtTree *overlay, const char *operation,
+                                const char *instance, guint *tx_id, GError **error);
+/* Rolls back `tx_id` (0 = nothing) after a failure; logs what it cannot. */
+void        kerfd_engine_undo (KerfdEngine *engine, guint tx_id);
+/* Records what `tx_id` was for and rebuilds the snapshot. */
+gboolean    kerfd_engine_finish (KerfdEngine *engine, guint tx_id, const char *operation,
+                                 const char *instance, GError **error);
+
 G_END_DECLS

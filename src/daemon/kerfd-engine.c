@@ -245,9 +245,15 @@ kerfd_u32_array_sort_unique (GArray *a)
   g_array_set_size (a, keep);
 }
 
+gint
+kerfd_engine_strptr_cmp (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* Collects every "pci-id" string in the subtree. */
-static void
-kerfd_collect_pci_ids (const KerfDtNode *node, GPtrArray *out)
+void
+kerfd_engine_collect_pci_ids (const KerfDtNode *node, GPtrArray *out)
 {
   KerfDtProp *p = kerf_dt_node_get_prop (node, "pci-id");
   const char *s = p != NULL ? kerf_dt_prop_get_string (p) : NULL;
@@ -255,7 +261,7 @@ kerfd_collect_pci_ids (const KerfDtNode *node, GPtrArray *out)
   if (s != NULL)
     g_ptr_array_add (out, g_strdup (s));
   for (guint i = 0; i < node->children->len; i++)
-    kerfd_collect_pci_ids (g_ptr_array_index (node->children, i), out);
+    kerfd_engine_collect_pci_ids (g_ptr_array_index (node->children, i), out);
 }
 
 /* An instance as the kernel holds it (kernel-abi.md "Instance tree"), plus
@@ -310,7 +316,7 @@ kerfd_engine_instance_from_kernel (const KerfKernelInstance *kinst,
               kerfd_u32_array_sort_unique (inst->cpus);
             }
         }
-      kerfd_collect_pci_ids (tree->root, pci_ids);
+      kerfd_engine_collect_pci_ids (tree->root, pci_ids);
       /* whole PCI devices the kernel gave the instance, by their stable names */
       for (guint i = 0; i < pci_ids->len; i++)
         {
@@ -433,7 +439,10 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
           return NULL;
         }
     }
-  s->initialized = pool_tree != NULL;
+  /* Initialized = the pool holds something.  The kernel never forgets a
+   * baseline, but after Reset its pool is empty (kerfd-engine-pool.c). */
+  s->kernel_has_baseline = pool_tree != NULL;
+  s->initialized = pool_tree != NULL && !kerfd_engine_pool_tree_is_empty (pool_tree);
 
   records = kerfd_state_load_instances (engine->state);
   kinstances = kerf_kernel_list_instances (engine->kernel, error);

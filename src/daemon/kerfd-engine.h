@@ -37,7 +37,11 @@ typedef struct {
 } KerfdTxInfo;
 
 typedef struct {
+  /* the pool holds resources: a baseline was written and not Reset */
   gboolean    initialized;
+  /* device_tree has been written (it cannot be written again; after a
+   * Reset the pool is refilled by a transaction instead) */
+  gboolean    kernel_has_baseline;
   /* Baseline resources plus every instance with its real placement;
    * NULL when not initialized. */
   KerfModel  *state;
