@@ -225,6 +225,34 @@ kerf_dts_unescape (const char *s, gsize len, GString *out)
     }
 }
 
+/* dtc dies on a "\\x" with no hex digit after it ("\\x used with no
+ * following hex digits"), where kerf_dts_unescape() would read 'x'.
+ * Reports each such escape of the literal whose body starts at `body`
+ * (the byte after the opening quote), at the backslash when the literal
+ * is still on its first line, else at the literal. */
+static void
+check_hex_escapes (KerfDtsLexer *lx, const char *d, gsize body, gsize len, KerfLoc tok_loc)
+{
+  gboolean same_line = TRUE;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (d[body + i] == '\n')
+        same_line = FALSE;
+      if (d[body + i] != '\\' || i + 1 >= len)
+        continue;
+      i++;
+      if (d[body + i] == 'x' && (i + 1 >= len || !IS (d[body + i + 1], C_HEX)))
+        {
+          KerfLoc loc = tok_loc;
+          if (same_line)
+            loc.col += (guint32) i;
+          lex_error (lx, loc, "\\x used with no following hex digits");
+        }
+      else if (d[body + i] == '\n')
+        same_line = FALSE;
+    }
+}
+
 /* Scans a "..." string starting at the quote; returns the position after
  * the closing quote, or 0 when unterminated.  Tracks newlines in `f`. */
 static gsize
@@ -547,6 +575,7 @@ lex_char_literal (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
   f->pos = p + 1;
   g_string_truncate (lx->buf, 0);
   kerf_dts_unescape (d + start + 1, p - start - 1, lx->buf);
+  check_hex_escapes (lx, d, start + 1, p - start - 1, tok->loc);
   if (lx->buf->len == 0)
     lex_error (lx, tok->loc, "empty character literal");
   else
@@ -591,6 +620,7 @@ lex_token (KerfDtsLexer *lx, KerfDtsLexMode mode, KerfDtsToken *tok)
       g_string_truncate (lx->buf, 0);
       gsize inner = end - p >= 2 && d[end - 1] == '"' ? end - p - 2 : end - p - 1;
       kerf_dts_unescape (d + p + 1, inner, lx->buf);
+      check_hex_escapes (lx, d, p + 1, inner, tok->loc);
       tok->text = lx->buf->str;
       tok->len = lx->buf->len;
       return;
