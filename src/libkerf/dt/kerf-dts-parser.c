@@ -318,26 +318,41 @@ parse_node_body (KerfDtsParser *p, const char *name, KerfLoc loc)
 
 /* ---- top level ---------------------------------------------------------- */
 
+/* headers: one or more "/dts-v1/;" each optionally followed by one
+ * "/plugin/;" — all alike, as dtc insists ("Header flags don't match
+ * earlier ones"). */
 static void
 parse_headers (KerfDtsParser *p)
 {
   gboolean any = FALSE;
+  gboolean first_plugin = FALSE;
   for (;;)
     {
       KerfDtsToken *t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
-      if (t->kind == KERF_TOK_DTS_V1 || t->kind == KERF_TOK_MK_V1)
-        {
-          if (t->kind == KERF_TOK_MK_V1)
-            p->tree->dialect = KERF_DT_DIALECT_MULTIKERNEL_V1;
-          any = TRUE;
-        }
-      else if (t->kind == KERF_TOK_PLUGIN && any)
-        p->tree->plugin = TRUE;
-      else
+      if (t->kind != KERF_TOK_DTS_V1 && t->kind != KERF_TOK_MK_V1)
         break;
+      if (t->kind == KERF_TOK_MK_V1)
+        p->tree->dialect = KERF_DT_DIALECT_MULTIKERNEL_V1;
+      KerfLoc header_loc = t->loc;
       kerf_dts_parser_advance (p);
       if (!kerf_dts_parser_expect (p, KERF_DTS_LEX_NAME, ';'))
         recover (p);
+      gboolean plugin = FALSE;
+      t = kerf_dts_parser_peek (p, KERF_DTS_LEX_NAME);
+      if (t->kind == KERF_TOK_PLUGIN)
+        {
+          plugin = TRUE;
+          kerf_dts_parser_advance (p);
+          if (!kerf_dts_parser_expect (p, KERF_DTS_LEX_NAME, ';'))
+            recover (p);
+        }
+      if (!any)
+        first_plugin = plugin;
+      else if (plugin != first_plugin)
+        kerf_dts_parser_error (p, header_loc, "give every header the same /plugin/; (or none)",
+                               "header flags don't match earlier ones");
+      p->tree->plugin = first_plugin;
+      any = TRUE;
     }
   if (!any)
     {
