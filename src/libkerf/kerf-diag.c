@@ -212,10 +212,16 @@ kerf_diag_list_sort (KerfDiagList *list)
 char *
 kerf_diag_format (const KerfDiag *diag)
 {
-  g_autofree char *where = kerf_loc_to_string (diag->loc);
   GString *out = g_string_new (NULL);
 
-  g_string_append_printf (out, "%s: %s: %s", where,
+  /* A finding about a request (not a file) has no location: say nothing
+   * rather than "<unknown>". */
+  if (diag->loc.file != NULL)
+    {
+      g_autofree char *where = kerf_loc_to_string (diag->loc);
+      g_string_append_printf (out, "%s: ", where);
+    }
+  g_string_append_printf (out, "%s: %s",
                           kerf_severity_to_string (diag->severity), diag->message);
   if (diag->suggestion != NULL && *diag->suggestion != '\0')
     g_string_append_printf (out, "\n  suggestion: %s", diag->suggestion);

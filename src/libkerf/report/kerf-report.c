@@ -342,16 +342,18 @@ kerf_report_text (const KerfModel *state, const KerfDiagList *diags)
       for (guint i = 0; i < kerf_diag_list_length (diags); i++)
         {
           const KerfDiag *d = kerf_diag_list_get (diags, i);
-          g_autofree char *loc = kerf_loc_to_string (d->loc);
+          g_autofree char *text = kerf_diag_format (d);
+          g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 
-          /* like kerf_diag_format, plus the rule id a user can look up */
-          g_string_append_printf (out, "  %s: %s: %s", loc, kerf_severity_to_string (d->severity),
-                                  d->message);
-          if (d->rule != NULL)
-            g_string_append_printf (out, " [%s]", d->rule);
-          g_string_append_c (out, '\n');
-          if (d->suggestion != NULL)
-            g_string_append_printf (out, "    suggestion: %s\n", d->suggestion);
+          /* kerf_diag_format's lines, indented, with the rule id a user can
+           * look up after the first */
+          for (guint l = 0; lines[l] != NULL; l++)
+            {
+              g_string_append_printf (out, "  %s", lines[l]);
+              if (l == 0 && d->rule != NULL)
+                g_string_append_printf (out, " [%s]", d->rule);
+              g_string_append_c (out, '\n');
+            }
         }
     }
 
