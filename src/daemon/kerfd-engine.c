@@ -47,6 +47,7 @@ kerfd_snapshot_clear (KerfdSnapshot *s)
   g_clear_pointer (&s->baseline, g_bytes_unref);
   g_clear_pointer (&s->baseline_name, g_free);
   g_clear_pointer (&s->free_cpus, g_array_unref);
+  g_clear_pointer (&s->pool_chunks, g_array_unref);
 }
 
 static KerfdSnapshot *
@@ -58,6 +59,7 @@ kerfd_snapshot_new (void)
                                         (GDestroyNotify) kerfd_instance_info_free);
   s->transactions = g_ptr_array_new_with_free_func ((GDestroyNotify) kerfd_tx_info_free);
   s->free_cpus = g_array_new (FALSE, FALSE, sizeof (guint32));
+  s->pool_chunks = g_array_new (FALSE, FALSE, sizeof (KerfOverlayRange));
   return s;
 }
 
@@ -451,6 +453,10 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
 
   if (s->initialized)
     {
+      g_autoptr(GArray) chunks = kerf_overlay_pool_chunks_from_tree (pool_tree, NULL);
+
+      if (chunks != NULL)
+        g_array_append_vals (s->pool_chunks, chunks->data, chunks->len);
       s->state = kerf_model_new ();
       s->state->resources = kerfd_engine_resources_from (s, pool_tree);
     }

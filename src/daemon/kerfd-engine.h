@@ -49,6 +49,7 @@ typedef struct {
   GPtrArray  *transactions;   /* KerfdTxInfo *, ascending id */
   GBytes     *baseline;       /* the baseline source as given; NULL = none */
   char       *baseline_name;
+  GArray     *pool_chunks;    /* KerfOverlayRange: the kernel's pool chunks, ascending */
   GArray     *free_cpus;      /* guint32 */
   guint64     free_memory;
 } KerfdSnapshot;
