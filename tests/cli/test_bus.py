@@ -28,7 +28,8 @@ except ImportError as e:
 KERFD = os.environ.get('KERFD', os.path.join(BUILDDIR, 'src', 'daemon', 'kerfd'))
 KERNEL = os.environ.get('KERF_TEST_KERNEL', os.path.join(BUILDDIR, 'tests', 'cli', 'kerf-test-kernel'))
 BUS_CONF = os.path.join(SRCDIR, 'tests', 'dbus', 'system-bus.conf')
-BASELINE = 'examples/baseline.dts'
+# our own copy: goldens must not change when the examples are edited
+BASELINE = os.path.join(DATA, 'baseline.dts')
 ALL_ACTIONS = ['org.multikernel.kerf.initialize', 'org.multikernel.kerf.manage-instances',
                'org.multikernel.kerf.load-kernel', 'org.multikernel.kerf.control-instance',
                'org.multikernel.kerf.rollback']
@@ -82,7 +83,7 @@ class Env:
         self.log = open(os.path.join(self.work, 'kerfd.log'), 'a')
         self.kerfd = subprocess.Popen(
             [KERFD, '--bus=' + self.address, '--backend=emulated', '--state-dir=' + self.state,
-             '--emulated-machine=' + os.path.join(SRCDIR, BASELINE)],
+             '--emulated-machine=' + BASELINE],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.wait_name('org.multikernel.Kerf')
 
@@ -158,8 +159,10 @@ def test_init(t):
 
     r = k('init', '--input=' + BASELINE, '--report')
     t.rc(r, 0, 'init --report')
-    t.contains(r.out, 'Baseline examples/baseline.dts applied (emulated backend).', 'init applied', r)
+    t.contains(r.out, f'Baseline {BASELINE} applied (emulated backend).', 'init applied', r)
     t.contains(r.out, 'report', 'init --report prints the report', r)
+    r = k('init', '--dry-run', '--input=examples/baseline.dts')
+    t.rc(r, 0, 'init --dry-run of the seed baseline')
     t.contains(r.err, 'warning:', 'init shows the baseline\'s warnings', r)
 
     r = k('--json', 'report')
