@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "kerf-emu-private.h"
+#include "kerf-dts.h"
+#include "kerf-emu-default-machine.h"
 
 static void
 pci_device_free (KerfEmuPciDevice *dev)
@@ -39,17 +41,27 @@ machine_new_empty (void)
   return m;
 }
 
+/* The default machine is examples/baseline.dts (kernel-abi.md: the default
+ * --emulated-machine), compiled in by kerf-embed-text.py and read with the
+ * same reader as a machine file, so the two cannot drift apart. */
 KerfEmuMachine *
 kerf_emu_machine_new_default (void)
 {
-  KerfEmuMachine *m = machine_new_empty ();
-  m->n_cpus = 32;
-  m->ram_bytes = 16ULL << 30;
-  m->host_reserved_bytes = 2ULL << 30;
-  /* vendor/device 0 = not known to the emulator, so any baseline value is
-   * accepted (examples/baseline.dts does not name them). */
-  g_ptr_array_add (m->pci, pci_device_new ("0000:01:00.0", 0, 0, -1));  /* i40e */
-  g_ptr_array_add (m->pci, pci_device_new ("0000:02:00.0", 0, 0, -1));  /* nvme */
+  g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
+  g_autoptr(KerfDtTree) tree = NULL;
+  g_autoptr(GError) error = NULL;
+  KerfEmuMachine *m = NULL;
+
+  tree = kerf_dts_parse_data ("examples/baseline.dts",
+                              (const char *) kerf_emu_default_machine_dts,
+                              sizeof kerf_emu_default_machine_dts - 1, NULL,
+                              KERF_DTS_PARSE_NO_FILE_ACCESS, diags);
+  if (tree != NULL)
+    m = kerf_emu_machine_from_tree (tree, &error);
+  if (m == NULL)
+    /* A build-time constant that the tests read: cannot fail at run time. */
+    g_error ("emulated kernel: the built-in examples/baseline.dts does not read: %s",
+             error != NULL ? error->message : "parse error");
   return m;
 }
 

@@ -312,6 +312,34 @@ op_instance_remove (Ctx *ctx, int node)
 
 /* ---- resource items --------------------------------------------------- */
 
+/* numa-node-id is optional on a pool memory-add: without it the chunk goes
+ * to the first node (ascending id) with room, not always to node 0. */
+static gboolean
+find_free_any_node (KerfEmu *emu, guint64 size, guint64 *base, guint32 *node_out)
+{
+  const GArray *nodes = emu->machine->numa;
+  gboolean found = FALSE;
+
+  if (nodes->len == 0)
+    {
+      *node_out = 0;
+      return emu_machine_find_free (emu, size, 0, base);
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      guint32 id = g_array_index (nodes, KerfEmuNumaNode, i).id;
+      guint64 b;
+
+      if ((!found || id < *node_out) && emu_machine_find_free (emu, size, id, &b))
+        {
+          *base = b;
+          *node_out = id;
+          found = TRUE;
+        }
+    }
+  return found;
+}
+
 static int
 op_memory (Ctx *ctx, int node, gboolean add)
 {
@@ -333,10 +361,15 @@ op_memory (Ctx *ctx, int node, gboolean add)
             return invalid (ctx, item, "pool memory-add takes size, not reg", NULL);
           if ((err = get_size (ctx, item, "size", &size)) != 0)
             return err;
-          if (!emu_machine_find_free (ctx->emu, size, node_id, &base))
+          if (!(numa >= 0 ? emu_machine_find_free (ctx->emu, size, node_id, &base)
+                          : find_free_any_node (ctx->emu, size, &base, &node_id)))
             {
-              emu_set_message (ctx->emu, "no free RAM for a pool chunk of %" G_GUINT64_FORMAT
-                               " bytes on node %u", size, node_id);
+              if (numa >= 0)
+                emu_set_message (ctx->emu, "no free RAM for a pool chunk of %" G_GUINT64_FORMAT
+                                 " bytes on node %u", size, node_id);
+              else
+                emu_set_message (ctx->emu, "no free RAM for a pool chunk of %" G_GUINT64_FORMAT
+                                 " bytes on any node", size);
               return -EBUSY;
             }
           err = run (ctx, emu_op_new (EMU_OP_POOL_MEM_ADD, NULL, NULL, base, size, node_id));

@@ -39,8 +39,9 @@ typedef struct {
   GArray    *numa;                 /* KerfEmuNumaNode; empty = one node 0 over all RAM */
 } KerfEmuMachine;
 
-/* Defaults sized for examples/baseline.dts: 32 CPUs, 16 GiB RAM, 2 GiB for
- * the host, i40e at 0000:01:00.0 and nvme at 0000:02:00.0, one NUMA node. */
+/* The default machine: examples/baseline.dts itself (compiled in): 32 CPUs,
+ * 16 GiB RAM, 2 GiB for the host, i40e at 0000:01:00.0 and nvme at
+ * 0000:02:00.0, two NUMA nodes of 8 GiB (CPUs 0-15, 16-31). */
 KerfEmuMachine *kerf_emu_machine_new_default (void);
 void            kerf_emu_machine_free (KerfEmuMachine *machine);
 KerfEmuMachine *kerf_emu_machine_copy (const KerfEmuMachine *machine);

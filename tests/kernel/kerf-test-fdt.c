@@ -67,9 +67,14 @@ test_baseline_default (void)
   test_fdt_string (t, "compatible", "multikernel-v1");
   test_fdt_begin (t, "resources");
   test_fdt_u64s (t, "cpus", cpus, 28);
+  /* examples/baseline.dts's 14 GiB pool cut at its NUMA boundary */
   test_fdt_begin (t, "memory@0");
-  test_fdt_u64 (t, "size", 14ULL << 30);
+  test_fdt_u64 (t, "size", 6ULL << 30);
   test_fdt_u32 (t, "numa-node-id", 0);
+  test_fdt_end (t);
+  test_fdt_begin (t, "memory@1");
+  test_fdt_u64 (t, "size", 8ULL << 30);
+  test_fdt_u32 (t, "numa-node-id", 1);
   test_fdt_end (t);
   test_fdt_begin (t, "devices");
   test_fdt_begin (t, "ethernet@0");

@@ -19,8 +19,9 @@ void     test_fdt_reg (TestFdt *t, guint64 base, guint64 size);
 /* Finishes the blob (root node closed) and frees `t`. */
 GBytes  *test_fdt_finish (TestFdt *t);
 
-/* The kernel baseline for the default emulated machine: CPUs 4-31, one
- * 14 GiB chunk on node 0, i40e and nvme, aliases eth0/nvme0. */
+/* The kernel baseline for the default emulated machine (examples/
+ * baseline.dts): CPUs 4-31, 6 GiB on node 0 and 8 GiB on node 1, i40e and
+ * nvme, aliases eth0/nvme0. */
 GBytes  *test_baseline_default (void);
 
 /* Overlay with one fragment: opens root + fragment@N + __overlay__; the

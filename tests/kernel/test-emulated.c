@@ -446,7 +446,20 @@ test_refuse_device_taken (Fixture *f, gconstpointer d)
 static void
 test_refuse_strand_parked_cpus (Fixture *f, gconstpointer d)
 {
-  g_autoptr(GBytes) ov = overlay_mem ("/resources", "memory-remove", 0x80000000, 14 * GiB);
+  /* Both chunks of the pool (node 0 and node 1) go: the CPUs would stay. */
+  TestFdt *t = test_fdt_new ();
+  g_autoptr(GBytes) ov = NULL;
+  test_fdt_fragment_begin (t, 0, "/resources");
+  test_fdt_begin (t, "memory-remove");
+  test_fdt_begin (t, "memory@0");
+  test_fdt_reg (t, 0x80000000, 6 * GiB);
+  test_fdt_end (t);
+  test_fdt_begin (t, "memory@1");
+  test_fdt_reg (t, 0x200000000, 8 * GiB);
+  test_fdt_end (t);
+  test_fdt_end (t);
+  test_fdt_fragment_end (t);
+  ov = test_fdt_finish (t);
   apply_refused (f, ov, EBUSY, KERF_ERROR_BUSY);
 }
 
@@ -456,11 +469,11 @@ test_refuse_pool_chunk_in_use (Fixture *f, gconstpointer d)
   TestFdt *t = test_fdt_new ();
   g_autoptr(GBytes) ov = NULL;
   create_web (f);
-  /* The only chunk holds web's memory. */
+  /* The node-0 chunk holds web's memory. */
   test_fdt_fragment_begin (t, 0, "/resources");
   test_fdt_begin (t, "memory-remove");
   test_fdt_begin (t, "memory@0");
-  test_fdt_reg (t, 0x80000000, 14 * GiB);
+  test_fdt_reg (t, 0x80000000, 6 * GiB);
   test_fdt_end (t);
   test_fdt_end (t);
   test_fdt_fragment_end (t);

@@ -107,6 +107,22 @@ kerf_overlay_pick_chunks (const GArray *chunks, guint64 shrink, GArray *remove,
   return TRUE;
 }
 
+/* The one NUMA node holding every removed chunk, per the topology. */
+static gboolean
+kerf_overlay_removed_node (const KerfResources *res, const GArray *removed, guint32 *out)
+{
+  for (guint i = 0; i < removed->len; i++)
+    {
+      const KerfOverlayRange *c = &g_array_index (removed, KerfOverlayRange, i);
+      guint32 node;
+
+      if (!kerf_overlay_numa_of_range (res, c->base, c->size, &node) || (i > 0 && node != *out))
+        return FALSE;
+      *out = node;
+    }
+  return removed->len > 0;
+}
+
 KerfDtTree *
 kerf_overlay_resize_pool (const KerfResources    *old_res,
                           const KerfResources    *new_res,
@@ -206,11 +222,15 @@ kerf_overlay_resize_pool (const KerfResources    *old_res,
       /* A request, not a range: the pool picks the base (no reg). */
       KerfDtNode *op = kerf_dt_node_ensure_child (overlay, "memory-add", KERF_LOC_NONE);
       KerfDtNode *item = kerf_dt_node_new ("memory@0", KERF_LOC_NONE);
+      guint32 node;
 
       kerf_dt_node_set_u64 (item, "size", grow, KERF_LOC_NONE);
+      /* What a shrink gives back stays on the node it was taken from;
+       * plain growth leaves the node to the kernel. */
+      if (kerf_overlay_removed_node (old_res, mem_remove, &node))
+        kerf_dt_node_set_u32 (item, "numa-node-id", node, KERF_LOC_NONE);
       kerf_dt_node_add_child (op, item);
     }
-  /* no numa-node-id here: the kernel's pool examples carry reg only */
   kerf_overlay_add_cpu_items (overlay, "cpu-add", cpu_add, NULL);
   kerf_overlay_add_pci_items (overlay, "device-add", dev_add, aliases);
   return g_steal_pointer (&tree);

@@ -26,7 +26,8 @@
  *   pci@N     N = 0, 1, ... over the PCI ids sorted; pci-id = "DDDD:BB:SS.F".
  *   numa-node-id (u32) is added to an instance's memory-add and cpu-add
  *   items when the resources' topology places the item inside one NUMA
- *   node, and left out otherwise (it is optional).  Pool items carry none.
+ *   node, and left out otherwise (it is optional).  Pool items carry none,
+ *   except the memory a shrink gives back (see kerf_overlay_resize_pool).
  *
  * Device references: a whole device ("eth0", "nvme0") becomes a pci@N item
  * carrying the device's pci-id (the reference may also name the PCI id
@@ -116,7 +117,8 @@ gboolean    kerf_overlay_instance_changes_kernel (const KerfInstance  *old_inst,
  *           pool tree) — the smallest chunk at least as large as the
  *           shrink when there is one, else chunks from the highest base
  *           down — plus a memory-add { size } giving back what was removed
- *           beyond the shrink size.  The pool's
+ *           beyond the shrink size (with the removed chunks' numa-node-id
+ *           when the topology puts them all on one node).  The pool's
  *           current size is the sum of `chunks`.  `chunks` = NULL means one
  *           chunk (old_res->pool_base, old_res->pool_bytes), which is right
  *           only for a pool never resized (the model sums several chunks
