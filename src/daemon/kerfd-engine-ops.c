@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kerf-alloc.h"
@@ -252,6 +253,47 @@ kerfd_place_memory_in_chunks (const KerfModel *state, const GArray *chunks,
   return FALSE;
 }
 
+/* Resources another instance holds are a conflict, not a rule broken by
+ * the request: ResourceConflict naming the holder (the validator would
+ * say the same as ValidationFailed). */
+static gboolean
+kerfd_check_taken (const KerfModel *state, const KerfInstance *inst, const char *exclude,
+                   GError **error)
+{
+  for (guint i = 0; i < state->instances->len; i++)
+    {
+      const KerfInstance *other = g_ptr_array_index (state->instances, i);
+      g_autoptr(GString) cpus = g_string_new (NULL);
+
+      if (g_strcmp0 (other->name, exclude) == 0 || g_strcmp0 (other->name, inst->name) == 0)
+        continue;
+      for (guint a = 0; a < inst->cpus->len; a++)
+        for (guint b = 0; b < other->cpus->len; b++)
+          if (g_array_index (inst->cpus, guint32, a) == g_array_index (other->cpus, guint32, b))
+            g_string_append_printf (cpus, "%s%u", cpus->len > 0 ? "," : "",
+                                    g_array_index (inst->cpus, guint32, a));
+      if (cpus->len > 0)
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT,
+                       "CPU %s %s assigned to instance '%s'", cpus->str,
+                       strchr (cpus->str, ',') != NULL ? "are" : "is", other->name);
+          return FALSE;
+        }
+      if (inst->memory_bytes > 0 && other->memory_bytes > 0 &&
+          inst->memory_base < other->memory_base + other->memory_bytes &&
+          other->memory_base < inst->memory_base + inst->memory_bytes)
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT,
+                       "memory 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x overlaps "
+                       "instance '%s' (0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x)",
+                       inst->memory_base, inst->memory_base + inst->memory_bytes - 1, other->name,
+                       other->memory_base, other->memory_base + other->memory_bytes - 1);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* Places CPUs and memory the request left open (cpu-count, no base). */
 static gboolean
 kerfd_place (const KerfdSnapshot *s, KerfInstance *inst, const KerfdSpecFlags *f,
@@ -448,7 +490,8 @@ kerfd_engine_op_create (KerfdEngine *engine, const char *name, GVariant *spec,
       g_set_error (error, KERF_ERROR, KERF_ERROR_EXISTS, "instance id %u is in use", inst->id);
       return FALSE;
     }
-  if (!kerfd_place (s, inst, &f, TRUE, TRUE, NULL, error))
+  if (!kerfd_place (s, inst, &f, TRUE, TRUE, NULL, error) ||
+      !kerfd_check_taken (s->state, inst, NULL, error))
     return FALSE;
 
   kerfd_engine_validate_options (engine, &opts);
@@ -460,12 +503,21 @@ kerfd_engine_op_create (KerfdEngine *engine, const char *name, GVariant *spec,
 
   /* always at the validated base: what was checked is what the kernel gets */
   overlay = kerf_overlay_create_instance (inst, s->state->resources, TRUE, error);
-  if (overlay == NULL || !kerfd_engine_write (engine, overlay, "create", name, &tx_id, error))
+  if (overlay == NULL)
     return FALSE;
+  /* The record goes first: if kerfd dies before the kernel has the
+   * instance, the next start drops the record as an orphan; if it dies
+   * after, the instance comes back whole (VFs, policies).  Never an
+   * instance without its record. */
   record = kerfd_record_from_instance (inst, NULL);
   if (!kerfd_state_save_instance (engine->state, record, error))
+    return FALSE;
+  if (!kerfd_engine_write (engine, overlay, "create", name, &tx_id, error))
     {
-      kerfd_engine_undo (engine, tx_id);
+      g_autoptr(GError) rm_error = NULL;
+
+      if (!kerfd_state_remove_instance (engine->state, name, &rm_error))
+        g_warning ("%s", rm_error->message);   /* an orphan: dropped at the next start */
       return FALSE;
     }
   return kerfd_engine_finish (engine, tx_id, "create", name, error);
@@ -507,7 +559,8 @@ kerfd_engine_op_update (KerfdEngine *engine, const char *name, GVariant *spec,
   /* memory moves only when its size or base was asked to change */
   if (!kerfd_place (s, next, &f, TRUE,
                     f.has_memory_base || (f.has_memory_bytes && next->memory_bytes != cur->memory_bytes),
-                    name, error))
+                    name, error) ||
+      !kerfd_check_taken (s->state, next, name, error))
     return FALSE;
 
   kerfd_engine_validate_options (engine, &opts);

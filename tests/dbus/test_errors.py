@@ -48,9 +48,10 @@ class ErrorsTest(kerfdtest.KerfdTestCase):
         self.create('a', {'cpus': V('au', [4]), 'memory-bytes': V('t', 1 << 30)})
         self.assert_error('Exists', self.create, 'a',
                           {'cpus': V('au', [5]), 'memory-bytes': V('t', 1 << 30)})
-        # the same CPU twice
-        self.assert_error('ValidationFailed', self.create, 'b',
-                          {'cpus': V('au', [4]), 'memory-bytes': V('t', 1 << 30)})
+        # a CPU another instance holds: a conflict naming the holder
+        msg = self.assert_error('ResourceConflict', self.create, 'b',
+                                {'cpus': V('au', [5, 4]), 'memory-bytes': V('t', 1 << 30)})
+        self.assertIn("CPU 4 is assigned to instance 'a'", msg)
         # failures leave nothing behind
         names = sorted(p for p in self.managed_objects() if '/Instance/' in p)
         self.assertEqual(names, [instance_path('a')])
