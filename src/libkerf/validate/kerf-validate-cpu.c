@@ -55,6 +55,7 @@ check_membership (KerfValidateCtx *ctx, const KerfInstance *inst)
   g_autoptr(GArray) reserved = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) outside = g_array_new (FALSE, FALSE, sizeof (guint32));
   KerfLoc loc = kerf_validate_loc (inst->cpus_loc, inst->loc);
+  guint offered = 0;   /* free CPUs already suggested to this instance */
 
   for (guint i = 0; i < inst->cpus->len; i++)
     {
@@ -71,26 +72,31 @@ check_membership (KerfValidateCtx *ctx, const KerfInstance *inst)
   if (missing->len > 0)
     {
       g_autofree char *l = kerf_cpu_array_format (missing);
-      g_autofree char *sugg = kerf_validate_suggest_cpus (ctx, missing->len, "remove them");
+      g_autofree char *sugg = kerf_validate_suggest_cpus_after (ctx, offered, missing->len,
+                                                                "remove them");
       kerf_validate_report (ctx, "C1", loc, sugg,
                             "instance '%s': CPU%s %s %s not exist (the hardware has CPUs 0-%u)",
                             inst->name, plural (missing->len, "", "s"), l,
                             plural (missing->len, "does", "do"), res->total_cpus - 1);
+      offered += missing->len;
     }
   if (reserved->len > 0)
     {
       g_autofree char *l = kerf_cpu_array_format (reserved);
-      g_autofree char *sugg = kerf_validate_suggest_cpus (ctx, reserved->len, "remove them");
+      g_autofree char *sugg = kerf_validate_suggest_cpus_after (ctx, offered, reserved->len,
+                                                                "remove them");
       kerf_validate_report (ctx, "C2", loc, sugg,
                             "instance '%s': CPU%s %s %s reserved for the host kernel",
                             inst->name, plural (reserved->len, "", "s"), l,
                             plural (reserved->len, "is", "are"));
+      offered += reserved->len;
     }
   if (outside->len > 0)
     {
       g_autofree char *l = kerf_cpu_array_format (outside);
       g_autofree char *pool = kerf_cpu_array_format (res->available_cpus);
-      g_autofree char *sugg = kerf_validate_suggest_cpus (ctx, outside->len, "remove them");
+      g_autofree char *sugg = kerf_validate_suggest_cpus_after (ctx, offered, outside->len,
+                                                                "remove them");
       kerf_validate_report (ctx, "C2", loc, sugg,
                             "instance '%s': CPU%s %s %s not in the available pool (%s)",
                             inst->name, plural (outside->len, "", "s"), l,

@@ -262,10 +262,34 @@ check_inventory (KerfValidateCtx *ctx, DevState *st)
     }
 }
 
+/* Names of the references some instance uses: D1-D5 already report their
+ * problems where the instance uses them, with the instance's name, so
+ * DR1-DR3 speak only of the others (one finding per mistake). */
+static GHashTable *
+used_reference_names (KerfValidateCtx *ctx)
+{
+  const GPtrArray *instances = ctx->state->instances;
+  GHashTable *used = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; instances != NULL && i < instances->len; i++)
+    {
+      const KerfInstance *inst = g_ptr_array_index (instances, i);
+
+      for (guint k = 0; inst->devices != NULL && k < inst->devices->len; k++)
+        {
+          const KerfDeviceRef *ref = g_ptr_array_index (inst->devices, k);
+          if (ref->name != NULL)
+            g_hash_table_add (used, ref->name);
+        }
+    }
+  return used;
+}
+
 static void
 check_references (KerfValidateCtx *ctx, DevState *st)
 {
   const GPtrArray *refs = ctx->state->device_refs;
+  g_autoptr(GHashTable) used = used_reference_names (ctx);
 
   for (guint i = 0; refs != NULL && i < refs->len; i++)
     {
@@ -273,6 +297,8 @@ check_references (KerfValidateCtx *ctx, DevState *st)
       const KerfDevice *dev = g_hash_table_lookup (st->devices, ref->device ? ref->device : "");
       g_autofree char *problem = NULL;
 
+      if (ref->name != NULL && g_hash_table_contains (used, ref->name))
+        continue;
       if (dev == NULL)
         {
           g_autofree char *sugg = known_devices (ctx);
@@ -287,7 +313,10 @@ check_references (KerfValidateCtx *ctx, DevState *st)
       if (problem != NULL)
         {
           g_autofree char *f = free_parts (st, dev, ref->kind);
-          g_autofree char *sugg = *f ? g_strdup_printf ("refer to one of %s", f) : NULL;
+          const char *what = ref->kind == KERF_DEVICE_REF_VF ? "VF" : "namespace";
+          g_autofree char *sugg = *f ? g_strdup_printf ("refer to one of %s", f)
+                                     : g_strdup_printf ("no %s of '%s' is free: remove the "
+                                                        "reference", what, dev->name);
           kerf_validate_report (ctx, ref->kind == KERF_DEVICE_REF_VF ? "DR2" : "DR3", ref->loc,
                                 sugg, "device reference '%s': %s", ref->name, problem);
         }

@@ -103,10 +103,15 @@ kerf_validate_inventory (KerfValidateCtx *ctx)
     {
       g_autofree char *sugg = NULL;
 
-      if (res->pool_base < res->total_bytes)
+      /* whole pages: a size M9 would refuse next is no fix */
+      if (res->pool_base < res->total_bytes
+          && (res->total_bytes - res->pool_base) / KERF_PAGE_SIZE > 0)
         sugg = g_strdup_printf ("reduce 'memory-pool-bytes' to 0x%" G_GINT64_MODIFIER "x or "
                                 "raise 'total-bytes' to 0x%" G_GINT64_MODIFIER "x",
-                                res->total_bytes - res->pool_base, pool_end);
+                                (res->total_bytes - res->pool_base) / KERF_PAGE_SIZE
+                                * KERF_PAGE_SIZE, pool_end);
+      else if (res->pool_base < res->total_bytes)
+        sugg = g_strdup_printf ("raise 'total-bytes' to 0x%" G_GINT64_MODIFIER "x", pool_end);
       else
         sugg = g_strdup_printf ("move 'memory-pool-base' below 0x%" G_GINT64_MODIFIER "x",
                                 res->total_bytes);
@@ -124,9 +129,11 @@ kerf_validate_inventory (KerfValidateCtx *ctx)
       g_autofree char *hr = kerf_size_format (res->host_reserved_bytes);
       g_autofree char *pb = kerf_size_format (res->pool_bytes);
       g_autofree char *tb = kerf_size_format (res->total_bytes);
-      g_autofree char *sugg = res->host_reserved_bytes < res->total_bytes
+      guint64 room = (res->total_bytes - MIN (res->host_reserved_bytes, res->total_bytes))
+                     / KERF_PAGE_SIZE * KERF_PAGE_SIZE;
+      g_autofree char *sugg = room > 0
           ? g_strdup_printf ("reduce 'memory-pool-bytes' to at most 0x%" G_GINT64_MODIFIER "x",
-                             res->total_bytes - res->host_reserved_bytes)
+                             room)
           : g_strdup ("reduce 'host-reserved-bytes' below 'total-bytes'");
       kerf_validate_report (ctx, "M8",
                             kerf_validate_loc (res->host_reserved_bytes_loc, res->memory_loc), sugg,
@@ -149,18 +156,26 @@ kerf_validate_inventory (KerfValidateCtx *ctx)
     }
 }
 
-/* The model's rule, repeated so the validator needs no model code. */
-static gboolean
-name_is_valid (const char *name)
+/* The model's rule, repeated so the validator needs no model code.
+ * Returns why `name` is not valid, or NULL when it is: "invalid" alone
+ * does not tell the user which character to change. */
+static char *
+name_problem (const char *name)
 {
   gsize len = name ? strlen (name) : 0;
 
-  if (len == 0 || len > 63 || name[0] == '.' || name[0] == '-')
-    return FALSE;
+  if (len == 0)
+    return g_strdup ("it is empty");
+  if (len > 63)
+    return g_strdup_printf ("it is %" G_GSIZE_FORMAT " characters long (at most 63)", len);
+  if (name[0] == '.' || name[0] == '-')
+    return g_strdup_printf ("it starts with '%c'", name[0]);
   for (gsize i = 0; i < len; i++)
     if (!g_ascii_isalnum (name[i]) && name[i] != '_' && name[i] != '.' && name[i] != '-')
-      return FALSE;
-  return TRUE;
+      return g_ascii_isprint (name[i])
+               ? g_strdup_printf ("it contains '%c'", name[i])
+               : g_strdup_printf ("it contains the byte 0x%02x", (guchar) name[i]);
+  return NULL;
 }
 
 void
@@ -178,17 +193,21 @@ kerf_validate_global (KerfValidateCtx *ctx)
       const KerfInstance *inst = g_ptr_array_index (instances, i);
       const char *name = inst->name ? inst->name : "";
       const KerfInstance *first;
+      g_autofree char *problem = name_problem (name);
 
-      if (!name_is_valid (name))
+      if (problem != NULL)
         kerf_validate_report (ctx, "I3", inst->loc,
                               "rename it: 1-63 characters of A-Z a-z 0-9 _ . -, "
                               "not starting with '.' or '-'",
-                              "instance name '%s' is not valid", name);
+                              "instance name '%s' is not valid: %s", name, problem);
       first = g_hash_table_lookup (names, name);
       if (first != NULL)
         {
           g_autofree char *where = kerf_loc_to_string (first->loc);
-          g_autofree char *sugg = g_strdup_printf ("rename one of them (the first is at %s)", where);
+          /* a DTB has no line numbers: "the first is at file.dtb" says nothing */
+          g_autofree char *sugg = first->loc.line > 0
+              ? g_strdup_printf ("rename one of them (the first is at %s)", where)
+              : g_strdup_printf ("rename one of the two instances named '%s'", name);
           kerf_validate_report (ctx, "I1", inst->loc, sugg,
                                 "duplicate instance name '%s'", name);
         }
@@ -237,13 +256,16 @@ kerf_validate_global (KerfValidateCtx *ctx)
 
   if (ctx->opts->advice && n > 0)
     {
-      if (cpu_sum < pool_cpus && ctx->free_cpus->len > 0)
+      /* The free list, not the sum: CPUs outside the pool or claimed twice
+       * (C1-C3 errors) inflate the sum while pool CPUs stay free. */
+      if (ctx->free_cpus->len > 0 && pool_cpus > 0)
         {
           g_autofree char *l = kerf_cpu_array_format (ctx->free_cpus);
           kerf_validate_report (ctx, "U1", ctx->res->available_cpus_loc, NULL,
-                                "resource utilisation: %u of %u pool CPUs (%.1f%%) are unallocated: %s",
+                                "resource utilisation: %u of %u pool CPUs (%.1f%%) %s unallocated: %s",
                                 ctx->free_cpus->len, pool_cpus,
-                                100.0 * ctx->free_cpus->len / pool_cpus, l);
+                                100.0 * ctx->free_cpus->len / pool_cpus,
+                                ctx->free_cpus->len == 1 ? "is" : "are", l);
         }
       if (mem_sum < ctx->res->pool_bytes)
         {

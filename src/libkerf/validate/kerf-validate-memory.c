@@ -15,15 +15,19 @@ end_of (guint64 base, guint64 size)
   return size > G_MAXUINT64 - base ? G_MAXUINT64 : base + size;
 }
 
-/* "move it to base 0x..." from the allocator, or why there is no room. */
+/* "move it to base 0x..." from the allocator, or why there is no room.
+ * `found` (may be NULL) tells which of the two it is. */
 static char *
-suggest_base (KerfValidateCtx *ctx, const KerfInstance *inst, const char *prefix)
+suggest_base_full (KerfValidateCtx *ctx, const KerfInstance *inst, const char *prefix,
+                   gboolean *found)
 {
   KerfMemoryRequest req = KERF_MEMORY_REQUEST_INIT;
   g_autoptr(GError) error = NULL;
   guint64 base;
 
   /* Past the error limit nobody reads suggestions: skip the search. */
+  if (found != NULL)
+    *found = FALSE;
   if (kerf_diag_list_n_errors (ctx->diags) >= KERF_DIAG_MAX_ERRORS)
     return NULL;
   req.size = inst->memory_bytes;
@@ -31,8 +35,18 @@ suggest_base (KerfValidateCtx *ctx, const KerfInstance *inst, const char *prefix
     req.size += KERF_PAGE_SIZE - req.size % KERF_PAGE_SIZE;
   req.exclude = inst->name;
   if (kerf_alloc_memory (ctx->state, &req, &base, &error))
-    return g_strdup_printf ("%s" HEX " (the first free range of that size)", prefix, base);
+    {
+      if (found != NULL)
+        *found = TRUE;
+      return g_strdup_printf ("%s" HEX " (the first free range of that size)", prefix, base);
+    }
   return g_strdup_printf ("no free range fits: %s", error->message);
+}
+
+static char *
+suggest_base (KerfValidateCtx *ctx, const KerfInstance *inst, const char *prefix)
+{
+  return suggest_base_full (ctx, inst, prefix, NULL);
 }
 
 static void
@@ -119,14 +133,18 @@ kerf_validate_memory (KerfValidateCtx *ctx)
         {
           guint64 ov_end = MIN (end, reach_end);
           g_autofree char *ov = kerf_size_format (ov_end - r->base);
-          g_autofree char *moved = suggest_base (ctx, r->owner, "move it to base ");
+          gboolean found;
+          g_autofree char *moved = suggest_base_full (ctx, r->owner, "move it to base ", &found);
           g_autofree char *sugg = NULL;
 
           /* the smallest fixes: move this one, or start it where the other ends */
-          if (end > reach_end)
-            sugg = g_strdup_printf ("%s%sor start it at " HEX " and shrink it to " HEX " bytes",
-                                    moved ? moved : "", moved ? ", " : "", reach_end,
-                                    end - reach_end);
+          if (end > reach_end && found)
+            sugg = g_strdup_printf ("%s, or start it at " HEX " and shrink it to " HEX " bytes",
+                                    moved, reach_end, end - reach_end);
+          else if (end > reach_end)
+            sugg = g_strdup_printf ("start it at " HEX " and shrink it to " HEX " bytes%s%s",
+                                    reach_end, end - reach_end, moved ? "; " : "",
+                                    moved ? moved : "");
           else
             sugg = moved ? g_steal_pointer (&moved)
                          : g_strdup_printf ("shrink or move instance '%s'", reach->owner->name);

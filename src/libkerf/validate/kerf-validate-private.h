@@ -29,6 +29,10 @@ KerfLoc kerf_validate_loc (KerfLoc loc, KerfLoc fallback);
 
 /* "use free CPUs 8-11" for `n` CPUs, or a sentence saying none are free. */
 char *kerf_validate_suggest_cpus (KerfValidateCtx *ctx, guint n, const char *what);
+/* The same, from the free CPUs after the first `skip` (so two findings
+ * about one instance do not offer it the same free CPU twice). */
+char *kerf_validate_suggest_cpus_after (KerfValidateCtx *ctx, guint skip, guint n,
+                                        const char *what);
 
 /* "[0, 1]"-style node list for messages: "0,1" */
 char *kerf_validate_nodes_string (const GArray *nodes);

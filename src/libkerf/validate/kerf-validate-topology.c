@@ -183,6 +183,24 @@ listed (const GArray *nodes, guint32 id)
   return FALSE;
 }
 
+/* "move the memory inside NUMA node 1 (0x100000000-0x200000000)": the
+ * range of the first bound node that exists. */
+static char *
+bound_range_hint (const KerfResources *res, const GArray *nodes)
+{
+  for (guint i = 0; nodes != NULL && i < nodes->len; i++)
+    {
+      const KerfNumaNode *node = kerf_resources_find_numa_node (res, g_array_index (nodes, guint32, i));
+
+      if (node != NULL && node->memory_size > 0)
+        return g_strdup_printf ("move the memory inside a bound node: NUMA node %u (" HEX "-" HEX ")", node->id,
+                                node->memory_base,
+                                node->memory_base + MIN (node->memory_size,
+                                                         G_MAXUINT64 - node->memory_base));
+    }
+  return g_strdup ("move the memory inside a bound node's range");
+}
+
 static void
 check_instance (KerfValidateCtx *ctx, const KerfInstance *inst)
 {
@@ -301,13 +319,18 @@ check_instance (KerfValidateCtx *ctx, const KerfInstance *inst)
     }
   if (inst->memory_policy == KERF_MEMORY_POLICY_BIND && has_nodes
       && (mem_node < 0 || !listed (inst->numa_nodes, (guint32) mem_node)))
-    kerf_validate_report (ctx, "T12", kerf_validate_loc (inst->memory_policy_loc, inst->loc),
-                          "move the memory inside a bound node's range",
-                          "instance '%s': memory policy 'bind' to NUMA node%s %s, but memory "
-                          HEX "-" HEX " is %s", inst->name,
-                          inst->numa_nodes->len == 1 ? "" : "s", wanted, inst->memory_base,
-                          inst->memory_base + inst->memory_bytes,
-                          mem_node < 0 ? "not inside one NUMA node" : "in another node");
+    {
+      g_autofree char *where = mem_node < 0 ? g_strdup ("not inside one NUMA node")
+                               : g_strdup_printf ("in NUMA node %d", mem_node);
+      g_autofree char *sugg = bound_range_hint (res, inst->numa_nodes);
+
+      kerf_validate_report (ctx, "T12", kerf_validate_loc (inst->memory_policy_loc, inst->loc),
+                            sugg,
+                            "instance '%s': memory policy 'bind' to NUMA node%s %s, but memory "
+                            HEX "-" HEX " is %s", inst->name,
+                            inst->numa_nodes->len == 1 ? "" : "s", wanted, inst->memory_base,
+                            inst->memory_base + inst->memory_bytes, where);
+    }
 }
 
 void

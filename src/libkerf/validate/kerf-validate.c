@@ -140,13 +140,20 @@ kerf_validate_loc (KerfLoc loc, KerfLoc fallback)
 char *
 kerf_validate_suggest_cpus (KerfValidateCtx *ctx, guint n, const char *what)
 {
+  return kerf_validate_suggest_cpus_after (ctx, 0, n, what);
+}
+
+char *
+kerf_validate_suggest_cpus_after (KerfValidateCtx *ctx, guint skip, guint n, const char *what)
+{
   g_autofree char *list = NULL;
-  guint k = MIN (n, ctx->free_cpus->len);
+  guint avail = ctx->free_cpus->len > skip ? ctx->free_cpus->len - skip : 0;
+  guint k = MIN (n, avail);
 
   if (k == 0)
     return g_strdup_printf ("no pool CPU is free: %s, or free CPUs by changing another instance",
                             what);
-  list = kerf_cpu_list_format ((const guint32 *) (const void *) ctx->free_cpus->data, k);
+  list = kerf_cpu_list_format ((const guint32 *) (const void *) ctx->free_cpus->data + skip, k);
   if (k < n)
     return g_strdup_printf ("only %u pool CPU%s free (%s): %s", k, k == 1 ? " is" : "s are",
                             list, what);
