@@ -213,10 +213,13 @@ inst_mem_add (KerfEmu *emu, EmuInstance *inst, const EmuOp *op)
       /* The instance tree carries one memory-base/memory-bytes pair, so an
        * instance holds one contiguous range; grow it only at its ends. */
       EmuRange *cur = &g_array_index (inst->mem, EmuRange, 0);
-      if (r.base + r.size == cur->base)
-        cur->base = r.base;
-      else if (cur->base + cur->size != r.base)
+      guint64 base = MIN (cur->base, r.base);
+      if (r.base + r.size != cur->base && cur->base + cur->size != r.base)
         return fail (emu, EINVAL, "memory-add would make the instance memory non-contiguous");
+      /* The grown range obeys the rule a new one does: one pool chunk. */
+      if (chunk_containing (emu, base, cur->size + r.size) == NULL)
+        return fail (emu, EBUSY, "memory range is not inside one pool memory chunk");
+      cur->base = base;
       cur->size += r.size;
       return 0;
     }

@@ -521,6 +521,30 @@ test_pool_shrink_busy (Fixture *f, gconstpointer d)
   check (f);
 }
 
+/* Growing an instance in place across the node-0/node-1 boundary (= two
+ * pool chunks) is refused like a new range across it would be (EBUSY),
+ * and changes nothing.  (The validator accepts this update today: the
+ * allocator/validator do not know the pool's chunks.) */
+static void
+test_grow_across_chunks (Fixture *f, gconstpointer d)
+{
+  KerfInstance *web = place (f->model, "web", 2, 1 * GiB, -1, NULL, TRUE, 7 * GiB, 0);
+  g_autoptr(KerfInstance) next = NULL;
+  g_autoptr(KerfDtTree) overlay = NULL;
+  g_autoptr(GError) error = NULL;
+  guint tx = 0;
+
+  create (f, web, TRUE);
+  next = copy_of (f, "web");
+  next->memory_bytes = 2 * GiB;
+  overlay = kerf_overlay_update_instance (web, next, f->model->resources, &error);
+  g_assert_no_error (error);
+  g_assert_false (integ_try_apply (f->k, overlay, &tx, &error));
+  g_assert_error (error, KERF_ERROR, KERF_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "one pool memory chunk"));
+  check (f);
+}
+
 /* ---- the default machine is examples/baseline.dts ----------------------- */
 
 static void
@@ -599,6 +623,8 @@ main (int argc, char **argv)
   g_test_add ("/integration/instances", Fixture, NULL, setup, test_instances, teardown);
   g_test_add ("/integration/pool", Fixture, NULL, setup, test_pool, teardown);
   g_test_add ("/integration/pool-give-back-node", Fixture, NULL, setup, test_pool_give_back_node,
+              teardown);
+  g_test_add ("/integration/grow-across-chunks", Fixture, NULL, setup, test_grow_across_chunks,
               teardown);
   g_test_add ("/integration/pool-shrink-busy", Fixture, NULL, setup, test_pool_shrink_busy,
               teardown);
