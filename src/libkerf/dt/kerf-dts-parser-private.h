@@ -22,7 +22,15 @@ typedef struct {
   GHashTable     *deleted;
   GHashTable     *omit;       /* nodes under /omit-if-no-ref/ */
   guint           next_fragment;
+  guint           depth;      /* of the node body being parsed (root = 0) */
+  guint           deepest;    /* deepest body since the last top-level item */
 } KerfDtsParser;
+
+/* Nodes nest at most this deep below the root (or below an override's
+ * target), so no later recursive walk over the tree can exhaust the
+ * stack: kerf_dtb_check()'s limit (128 with the root) less the root and the
+ * two levels a /plugin/ fragment adds (fragment@N/__overlay__). */
+#define KERF_DTS_MAX_NODE_DEPTH 125
 
 /* lexer access with one token of lookahead */
 KerfDtsToken *kerf_dts_parser_peek (KerfDtsParser *p, KerfDtsLexMode mode);

@@ -277,9 +277,31 @@ parse_body_item (KerfDtsParser *p, KerfDtNode *node, gboolean *seen_child)
     recover (p);
 }
 
-/* nodedef: '{' proplist subnodes '}' ';'   (at the '{') */
+static KerfDtNode *parse_node_body_at (KerfDtsParser *p, const char *name, KerfLoc loc);
+
+/* nodedef: '{' proplist subnodes '}' ';'   (at the '{').  The parser
+ * recurses once per level, so the depth is bounded: a deeper body is
+ * skipped (iteratively) with one located error. */
 static KerfDtNode *
 parse_node_body (KerfDtsParser *p, const char *name, KerfLoc loc)
+{
+  guint depth = p->depth;
+  if (depth > KERF_DTS_MAX_NODE_DEPTH)
+    {
+      kerf_dts_parser_error (p, loc, NULL, "node '%s' nests deeper than %u levels",
+                             name, KERF_DTS_MAX_NODE_DEPTH);
+      recover (p);
+      return NULL;
+    }
+  p->deepest = MAX (p->deepest, depth);
+  p->depth = depth + 1;
+  KerfDtNode *node = parse_node_body_at (p, name, loc);
+  p->depth = depth;
+  return node;
+}
+
+static KerfDtNode *
+parse_node_body_at (KerfDtsParser *p, const char *name, KerfLoc loc)
 {
   if (!kerf_dts_parser_expect (p, KERF_DTS_LEX_NAME, '{'))
     {
@@ -444,6 +466,7 @@ parse_devicetree (KerfDtsParser *p)
           g_autofree char *ref = g_strndup (t->text, t->len);
           KerfLoc loc = t->loc;
           kerf_dts_parser_advance (p);
+          p->deepest = 0;
           KerfDtNode *node = parse_node_body (p, "", loc);
           if (node == NULL)
             continue;
@@ -463,6 +486,16 @@ parse_devicetree (KerfDtsParser *p)
                                      "define the label before this override (labels are "
                                      "looked up where the override stands)",
                                      "label or path '%s' not found", ref);
+              kerf_dts_discard_node (p, node);
+              continue;
+            }
+          guint target_depth = 0;
+          for (KerfDtNode *n = target; n->parent != NULL; n = n->parent)
+            target_depth++;
+          if (target_depth + p->deepest > KERF_DTS_MAX_NODE_DEPTH)
+            {
+              kerf_dts_parser_error (p, loc, NULL, "override of '%s' nests nodes deeper than %u levels",
+                                     ref, KERF_DTS_MAX_NODE_DEPTH);
               kerf_dts_discard_node (p, node);
               continue;
             }
