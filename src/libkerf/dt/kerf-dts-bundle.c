@@ -197,19 +197,20 @@ do_incbin (Bundler *b, Src *s, gsize p)
     }
   q++;
   g_autofree char *path = join (s->dir, name->str);
+  g_autofree char *shown = kerf_dts_printable (path, strlen (path), G_MAXSIZE);
   g_autofree char *data = NULL;
   gsize dlen = 0;
   g_autoptr(GError) error = NULL;
   if (!g_file_get_contents (path, &data, &dlen, &error))
     {
-      kerf_diag_error (b->diags, loc, "cannot read /incbin/ file \"%s\": %s", path, error->message);
+      kerf_diag_error (b->diags, loc, "cannot read /incbin/ file \"%s\": %s", shown, error->message);
       b->failed = TRUE;
       return q;
     }
   if (off > dlen || (len != G_MAXUINT64 && len > dlen - off))
     {
       kerf_diag_error (b->diags, loc, "/incbin/ range %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT
-                       " is outside \"%s\" (%" G_GSIZE_FORMAT " bytes)", off, len, path, dlen);
+                       " is outside \"%s\" (%" G_GSIZE_FORMAT " bytes)", off, len, shown, dlen);
       b->failed = TRUE;
       return q;
     }
@@ -312,13 +313,14 @@ bundle_file (Bundler *b, const char *path, const char *display, KerfLoc from)
       b->failed = TRUE;
       return;
     }
+  g_autofree char *shown = kerf_dts_printable (path, strlen (path), G_MAXSIZE);
   g_autofree char *real = realpath (path, NULL);
   for (guint i = 0; real != NULL && i < b->stack->len; i++)
     if (strcmp (b->stack->pdata[i], real) == 0)
       {
         kerf_diag_list_add (b->diags, KERF_SEVERITY_ERROR, here, NULL,
                             "remove the /include/ that closes the cycle",
-                            "include cycle: \"%s\" is already being included", path);
+                            "include cycle: \"%s\" is already being included", shown);
         b->failed = TRUE;
         return;
       }
@@ -328,7 +330,7 @@ bundle_file (Bundler *b, const char *path, const char *display, KerfLoc from)
   if (!g_file_get_contents (path, &data, &len, &error))
     {
       if (from.file != NULL)
-        kerf_diag_error (b->diags, here, "cannot read included file \"%s\": %s", path, error->message);
+        kerf_diag_error (b->diags, here, "cannot read included file \"%s\": %s", shown, error->message);
       else
         kerf_diag_error (b->diags, here, "cannot read file: %s", error->message);
       b->failed = TRUE;

@@ -303,7 +303,9 @@ line_marker (KerfDtsLexer *lx, Frame *f, gsize *pp)
   while (p < n && IS (d[p], C_DIGIT))
     {
       line = line * 10 + (guint64) (d[p++] - '0');
-      if (line > G_MAXUINT32)
+      /* with room left below G_MAXUINT32 for the lines that follow (a
+       * 2 GiB source would be needed to wrap the counter) */
+      if (line > G_MAXINT32)
         return FALSE;
     }
   ws = p;
@@ -354,22 +356,24 @@ do_include (KerfDtsLexer *lx, Frame *f, gsize start, gsize *pp)
       *pp = p;
       return;
     }
+  KerfLoc quote = loc_at (f, p);  /* before scan_string() counts lines */
   gsize end = scan_string (f, p);
   if (end == 0)
     {
-      kerf_diag_error (lx->diags, loc_at (f, p), "missing terminating '\"' character");
+      kerf_diag_error (lx->diags, quote, "missing terminating '\"' character");
       *pp = n;
       return;
     }
   *pp = end;
   g_autoptr(GString) name = g_string_new (NULL);
   kerf_dts_unescape (d + p + 1, end - p - 2, name);
+  g_autofree char *shown = kerf_dts_printable (name->str, name->len, G_MAXSIZE);
 
   if (lx->flags & KERF_DTS_PARSE_NO_FILE_ACCESS)
     {
       kerf_diag_list_add (lx->diags, KERF_SEVERITY_ERROR, loc, NULL,
                           "bundle the source first (kerf_dts_bundle / the kerf CLI does this)",
-                          "/include/ \"%s\" is not allowed here: no file access", name->str);
+                          "/include/ \"%s\" is not allowed here: no file access", shown);
       return;
     }
   if (lx->depth >= KERF_DTS_MAX_INCLUDE_DEPTH)
@@ -379,6 +383,7 @@ do_include (KerfDtsLexer *lx, Frame *f, gsize start, gsize *pp)
       return;
     }
   g_autofree char *path = resolve_path (f->dir, name->str);
+  g_autofree char *shown_path = kerf_dts_printable (path, strlen (path), G_MAXSIZE);
   g_autofree char *real = realpath (path, NULL);
   if (real != NULL)
     for (guint i = 0; i <= lx->depth; i++)
@@ -386,7 +391,7 @@ do_include (KerfDtsLexer *lx, Frame *f, gsize start, gsize *pp)
         {
           kerf_diag_list_add (lx->diags, KERF_SEVERITY_ERROR, loc, NULL,
                               "remove the /include/ that closes the cycle",
-                              "include cycle: \"%s\" is already being included", path);
+                              "include cycle: \"%s\" is already being included", shown_path);
           return;
         }
   char *contents = NULL;
@@ -395,7 +400,7 @@ do_include (KerfDtsLexer *lx, Frame *f, gsize start, gsize *pp)
   if (!g_file_get_contents (path, &contents, &clen, &error))
     {
       kerf_diag_error (lx->diags, loc, "cannot read included file \"%s\": %s",
-                       path, error->message);
+                       shown_path, error->message);
       return;
     }
   g_ptr_array_add (lx->buffers, contents);
@@ -525,12 +530,29 @@ lex_number (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
   set_tok (tok, KERF_TOK_NUMBER, f, start, p);
   f->pos = p;
 
+  /* Leading zeros change nothing ("0x0001", "0007"): drop them, so only a
+   * literal whose significant digits do not fit is out of range. */
+  gsize lead = start;
+  if (digits_end - start > 2 && (d[start + 1] == 'x' || d[start + 1] == 'X'))
+    lead += 2;
+  else if (digits_end - start > 1 && d[start] == '0')
+    lead += 1;
+  gsize zeros = lead;
+  while (zeros + 1 < digits_end && d[zeros] == '0')
+    zeros++;
   char tmp[72];
-  gsize dl = digits_end - start;
-  gboolean bad = dl >= sizeof tmp;
-  if (!bad)
+  gsize prefix = lead - start, dl = prefix + (digits_end - zeros);
+  gboolean bad = FALSE, too_long = dl >= sizeof tmp;
+  if (too_long)
     {
-      memcpy (tmp, d + start, dl);
+      for (gsize i = zeros; i < digits_end && !bad; i++)
+        if (!IS (d[i], prefix == 2 ? C_HEX : C_DIGIT) || (prefix == 1 && d[i] > '7'))
+          bad = TRUE;
+    }
+  else
+    {
+      memcpy (tmp, d + start, prefix);
+      memcpy (tmp + prefix, d + zeros, digits_end - zeros);
       tmp[dl] = '\0';
       char *e = NULL;
       errno = 0;
@@ -545,9 +567,21 @@ lex_number (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
           return;
         }
     }
-  for (gsize i = digits_end; i < p && !bad; i++)
-    if (d[i] != 'U' && d[i] != 'L')
-      bad = TRUE;
+  /* dtc's suffixes: U, L, UL, LL or ULL */
+  static const char *const suffixes[] = { "", "U", "L", "UL", "LL", "ULL" };
+  gboolean suffix_ok = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    if (p - digits_end == strlen (suffixes[i])
+        && memcmp (d + digits_end, suffixes[i], p - digits_end) == 0)
+      suffix_ok = TRUE;
+  bad = bad || !suffix_ok;
+  if (!bad && too_long)
+    {
+      lex_error (lx, tok->loc, "integer literal '%.*s' out of range",
+                 (int) tok->raw_len, tok->raw);
+      tok->value = 0;
+      return;
+    }
   if (bad)
     {
       lex_error (lx, tok->loc, "bad integer literal '%.*s'",
@@ -819,11 +853,12 @@ kerf_dts_lexer_offset (KerfDtsLexer *lx)
 GBytes *
 kerf_dts_lexer_read_incbin (KerfDtsLexer *lx, const char *name, KerfLoc loc)
 {
+  g_autofree char *shown = kerf_dts_printable (name, strlen (name), G_MAXSIZE);
   if (lx->flags & KERF_DTS_PARSE_NO_FILE_ACCESS)
     {
       kerf_diag_list_add (lx->diags, KERF_SEVERITY_ERROR, loc, NULL,
                           "bundle the source first (kerf_dts_bundle / the kerf CLI does this)",
-                          "/incbin/ (\"%s\") is not allowed here: no file access", name);
+                          "/incbin/ (\"%s\") is not allowed here: no file access", shown);
       return NULL;
     }
   g_autofree char *path = resolve_path (cur (lx)->dir, name);
@@ -832,10 +867,32 @@ kerf_dts_lexer_read_incbin (KerfDtsLexer *lx, const char *name, KerfLoc loc)
   g_autoptr(GError) error = NULL;
   if (!g_file_get_contents (path, &contents, &len, &error))
     {
-      kerf_diag_error (lx->diags, loc, "cannot read /incbin/ file \"%s\": %s", path, error->message);
+      g_autofree char *shown_path = kerf_dts_printable (path, strlen (path), G_MAXSIZE);
+      kerf_diag_error (lx->diags, loc, "cannot read /incbin/ file \"%s\": %s", shown_path, error->message);
       return NULL;
     }
   return g_bytes_new_take (contents, len);
+}
+
+char *
+kerf_dts_printable (const char *s, gsize len, gsize max)
+{
+  GString *out = g_string_new (NULL);
+  gsize i = 0;
+  while (i < len && i < max)
+    {
+      gunichar c = g_utf8_get_char_validated (s + i, (gssize) (len - i));
+      if (c == (gunichar) -1 || c == (gunichar) -2 || c < 0x20 || c == 0x7f)
+        {
+          g_string_append_printf (out, "\\x%02x", (guint8) s[i]);
+          i++;
+          continue;
+        }
+      gsize n = (gsize) g_utf8_skip[(guchar) s[i]];
+      g_string_append_len (out, s + i, (gssize) n);
+      i += n;
+    }
+  return g_string_free (out, FALSE);
 }
 
 char *
@@ -846,13 +903,19 @@ kerf_dts_token_describe (const KerfDtsToken *tok)
     case KERF_TOK_EOF:
       return g_strdup ("end of file");
     case KERF_TOK_STRING:
-      return g_strdup_printf ("string %.*s", (int) MIN (tok->raw_len, 40), tok->raw);
+      {
+        g_autofree char *text = kerf_dts_printable (tok->raw, tok->raw_len, 40);
+        return g_strdup_printf ("string %s", text);
+      }
     case KERF_TOK_PUNCT:
     case KERF_TOK_INVALID:
       if (tok->raw_len == 1 && !g_ascii_isgraph (tok->raw[0]))
         return g_strdup_printf ("character 0x%02x", (guint8) tok->raw[0]);
       G_GNUC_FALLTHROUGH;
     default:
-      return g_strdup_printf ("'%.*s'", (int) MIN (tok->raw_len, 60), tok->raw);
+      {
+        g_autofree char *text = kerf_dts_printable (tok->raw, tok->raw_len, 60);
+        return g_strdup_printf ("'%s'", text);
+      }
     }
 }

@@ -100,6 +100,11 @@ const char *kerf_dts_lexer_current_dir (KerfDtsLexer *lexer);
 /* "'}'", "name 'foo'", "end of file"... for messages; newly allocated. */
 char *kerf_dts_token_describe (const KerfDtsToken *tok);
 
+/* `s` (`len` bytes, at most about `max` of them) as valid UTF-8 for a
+ * message: bytes that are not UTF-8, and control characters, become \xHH.
+ * Newly allocated. */
+char *kerf_dts_printable (const char *s, gsize len, gsize max);
+
 /* Decodes dtc string escapes (\n, \x41, \101, \") of `len` bytes into `out`. */
 void kerf_dts_unescape (const char *s, gsize len, GString *out);
 

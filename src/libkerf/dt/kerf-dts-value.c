@@ -194,8 +194,9 @@ parse_incbin (KerfDtsParser *p, KerfDtProp *prop, KerfLoc loc)
   const guint8 *d = g_bytes_get_data (data, &dlen);
   if (off > dlen || (len != G_MAXUINT64 && len > dlen - off))
     {
+      g_autofree char *shown = kerf_dts_printable (name, strlen (name), G_MAXSIZE);
       kerf_dts_parser_error (p, loc, NULL, "/incbin/ range %" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT
-                             " is outside \"%s\" (%" G_GSIZE_FORMAT " bytes)", off, len, name, dlen);
+                             " is outside \"%s\" (%" G_GSIZE_FORMAT " bytes)", off, len, shown, dlen);
       return TRUE;
     }
   kerf_dt_prop_add_mark (prop, KERF_DT_MARK_TYPE_BYTES, prop->value->len, NULL, KERF_LOC_NONE);
