@@ -281,10 +281,11 @@ test_huge_literals (void)
   g_autofree char *nines = repeat ("", "9", 100, "");
   g_autofree char *fs = repeat ("", "f", 100, "");
   g_autofree char *zeros = repeat ("", "0", 100, "");
+  g_autofree char *sevens = repeat ("", "7", 100, "");
   struct { char *src; const char *want; } cases[] = {
     { g_strdup_printf ("/dts-v1/;\n/ { a = <%s>; };\n", nines), "m.dts:2:10: error: integer literal '9999" },
     { g_strdup_printf ("/dts-v1/;\n/ { a = /bits/ 64 <0x%s>; };\n", fs), "m.dts:2:20: error: integer literal '0xfff" },
-    { g_strdup_printf ("/dts-v1/;\n/ { a = <0%s>; };\n", repeat ("", "7", 100, "")), "m.dts:2:10: error: integer literal '0777" },
+    { g_strdup_printf ("/dts-v1/;\n/ { a = <0%s>; };\n", sevens), "m.dts:2:10: error: integer literal '0777" },
     { g_strdup_printf ("/dts-v1/;\n/ { a = /bits/ %s <1>; };\n", nines), "m.dts:2:16: error: integer literal '9999" },
     { g_strdup_printf ("/dts-v1/;\n/memreserve/ %s 1;\n/ { };\n", nines), "m.dts:2:14: error: integer literal '9999" },
     { g_strdup_printf ("/dts-v1/;\n/ { a = <(1 + %s)>; };\n", nines), "m.dts:2:15: error: integer literal '9999" },
