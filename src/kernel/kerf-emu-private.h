@@ -112,6 +112,9 @@ typedef struct {
 
   char      *last_message;
   GPtrArray *faults;        /* GINT_TO_POINTER (KerfEmuFault) queue */
+  /* tx id -> the status last written to its mirror overlays/tx_N, so a save
+   * rewrites only what changed (each rewrite costs an fsync) */
+  GHashTable *mirrored_tx;
 } KerfEmu;
 
 /* ---- state (kerf-kernel-emulated-state.c) --------------------------- */
@@ -191,6 +194,18 @@ GBytes      *emu_pool_tree (KerfEmu *emu);
 GBytes      *emu_instance_tree (KerfEmu *emu, const EmuInstance *inst);
 /* DTS text of a blob (kerf_dts_print of kerf_dtb_read). */
 char        *emu_blob_to_dts (GBytes *blob);
+
+/* ---- fault injection, test-only (kerf-kernel-emulated-testfault.c) -- */
+
+/* Arms the faults of a comma list (KERF_EMULATED_FAULT syntax); `origin`
+ * names where the list came from in warnings. */
+void         emu_test_faults_arm (KerfEmu *emu, const char *list, const char *origin);
+/* Reads, arms and removes KERF_EMULATED_TEST_FAULT_FILE when it is set. */
+void         emu_test_faults_poll (KerfEmu *emu);
+/* Removes one armed `fault`; TRUE when it was armed. */
+gboolean     emu_test_fault_take (KerfEmu *emu, KerfEmuFault fault);
+/* The pool tree as a pool-tree fault makes it (a new reference). */
+GBytes      *emu_test_fault_mangle_pool_tree (KerfEmu *emu, GBytes *tree);
 
 /* ---- blob access (shared by the intake files) ----------------------- */
 

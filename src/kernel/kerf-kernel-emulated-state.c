@@ -544,10 +544,18 @@ emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error)
 
 /* ---- the mirror directory --------------------------------------------- */
 
+/* Writes only when the content differs: g_file_set_contents() fsyncs each
+ * file it replaces, and a save rewrites the whole mirror. */
 static gboolean
 write_file (const char *dir, const char *name, const void *data, gsize len, GError **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *old = NULL;
+  gsize old_len = 0;
+
+  if (g_file_get_contents (path, &old, &old_len, NULL) && old_len == len
+      && memcmp (old, data, len) == 0)
+    return TRUE;
   return g_file_set_contents (path, data, (gssize) len, error);
 }
 
@@ -654,6 +662,8 @@ mirror_overlays (KerfEmu *emu, GError **error)
         {
           g_autofree char *p = g_build_filename (odir, name, NULL);
           remove_flat_dir (p);
+          if (u64_parse (name + 3, &id))
+            g_hash_table_remove (emu->mirrored_tx, GUINT_TO_POINTER ((guint) id));
         }
     }
   for (guint i = 0; i < emu->txs->len; i++)
@@ -662,6 +672,11 @@ mirror_overlays (KerfEmu *emu, GError **error)
       g_autofree char *tname = g_strdup_printf ("tx_%u", tx->id);
       g_autofree char *p = g_build_filename (odir, tname, NULL);
       g_autofree char *id = g_strdup_printf ("%u", tx->id);
+      const char *done = g_hash_table_lookup (emu->mirrored_tx, GUINT_TO_POINTER (tx->id));
+
+      /* only the status of a transaction ever changes */
+      if (g_strcmp0 (done, tx->status) == 0 && g_file_test (p, G_FILE_TEST_IS_DIR))
+        continue;
       if (!ensure_dir (p, error)
           || !write_text (p, "id", id, error)
           || !write_text (p, "status", tx->status, error)
@@ -669,6 +684,7 @@ mirror_overlays (KerfEmu *emu, GError **error)
           || !write_text (p, "resources", tx->resources, error)
           || !write_bytes (p, "dtbo", tx->dtbo, error))
         return FALSE;
+      g_hash_table_replace (emu->mirrored_tx, GUINT_TO_POINTER (tx->id), g_strdup (tx->status));
     }
   return TRUE;
 }

@@ -41,6 +41,7 @@ kerf_kernel_emulated_write_file (KerfKernel *kernel, const char *relpath, const 
   EmuTx *tx = NULL;
   int err;
 
+  emu_test_faults_poll (emu);
   if (g_strcmp0 (relpath, "device_tree") == 0)
     err = emu_write_baseline (emu, data, len);
   else if (g_strcmp0 (relpath, "overlays/new") == 0)
@@ -125,6 +126,7 @@ emulated_read_pool_tree (KerfKernel *kernel, GError **error)
   KerfEmu *emu = emu_of (kernel);
   g_autoptr(GBytes) tree = NULL;
 
+  emu_test_faults_poll (emu);
   if (!emu->has_baseline)
     {
       g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_INITIALIZED,
@@ -132,13 +134,7 @@ emulated_read_pool_tree (KerfKernel *kernel, GError **error)
       return NULL;
     }
   tree = emu_pool_tree (emu);
-  for (guint i = 0; i < emu->faults->len; i++)
-    if (GPOINTER_TO_INT (g_ptr_array_index (emu->faults, i)) == KERF_EMU_FAULT_TRUNCATE_POOL_TREE)
-      {
-        g_ptr_array_remove_index (emu->faults, i);
-        return g_bytes_new_from_bytes (tree, 0, g_bytes_get_size (tree) / 2);
-      }
-  return g_steal_pointer (&tree);
+  return emu_test_fault_mangle_pool_tree (emu, tree);
 }
 
 static KerfKernelTransaction *
@@ -161,8 +157,12 @@ emulated_write_overlay (KerfKernel *kernel, GBytes *dtbo, guint *tx_id, char **s
   gsize len;
   const guint8 *p = g_bytes_get_data (dtbo, &len);
   EmuTx *tx = NULL;
-  int err = emu_write_overlay (emu, p, len, &tx);
-  g_autofree char *msg = g_strdup (emu->last_message);
+  int err;
+  g_autofree char *msg = NULL;
+
+  emu_test_faults_poll (emu);
+  err = emu_write_overlay (emu, p, len, &tx);
+  msg = g_strdup (emu->last_message);
 
   *tx_id = tx != NULL ? tx->id : 0;
   *status = tx != NULL ? g_strdup (tx->status) : NULL;
@@ -433,6 +433,7 @@ emulated_free (KerfKernel *kernel)
   g_ptr_array_unref (emu->instances);
   g_ptr_array_unref (emu->txs);
   g_ptr_array_unref (emu->faults);
+  g_hash_table_unref (emu->mirrored_tx);
   g_free (emu->last_message);
   g_free (emu);
 }
@@ -457,23 +458,9 @@ static void
 faults_from_env (KerfEmu *emu)
 {
   const char *env = g_getenv ("KERF_EMULATED_FAULT");
-  g_auto(GStrv) parts = NULL;
 
-  if (env == NULL)
-    return;
-  parts = g_strsplit (env, ",", -1);
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      const char *p = g_strstrip (parts[i]);
-      if (g_str_equal (p, "write-ebusy"))
-        kerf_kernel_emulated_inject_fault (&emu->parent, KERF_EMU_FAULT_WRITE_EBUSY);
-      else if (g_str_equal (p, "write-eio"))
-        kerf_kernel_emulated_inject_fault (&emu->parent, KERF_EMU_FAULT_WRITE_EIO);
-      else if (g_str_equal (p, "truncate-pool-tree"))
-        kerf_kernel_emulated_inject_fault (&emu->parent, KERF_EMU_FAULT_TRUNCATE_POOL_TREE);
-      else if (*p != '\0')
-        g_warning ("KERF_EMULATED_FAULT: unknown fault '%s'", p);
-    }
+  if (env != NULL)
+    emu_test_faults_arm (emu, env, "KERF_EMULATED_FAULT");
 }
 
 KerfKernel *
@@ -493,6 +480,7 @@ kerf_kernel_emulated_new (const char *state_dir, const KerfEmuMachine *machine, 
   emu->instances = g_ptr_array_new_with_free_func ((GDestroyNotify) emu_instance_free);
   emu->txs = g_ptr_array_new_with_free_func ((GDestroyNotify) emu_tx_free);
   emu->faults = g_ptr_array_new ();
+  emu->mirrored_tx = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   emu->next_tx = 1;
   faults_from_env (emu);
   if (!emu_state_load (emu, error) || !emu_state_save (emu, error))

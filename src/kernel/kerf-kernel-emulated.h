@@ -88,11 +88,18 @@ typedef enum {
   KERF_EMU_FAULT_WRITE_EIO,
   /* The next pool-tree read returns a truncated blob. */
   KERF_EMU_FAULT_TRUNCATE_POOL_TREE,
+  /* The next pool-tree read returns a blob with a sound header and a
+   * garbage structure block. */
+  KERF_EMU_FAULT_CORRUPT_POOL_TREE,
 } KerfEmuFault;
 
 /* Arms a one-shot fault.  The environment variable KERF_EMULATED_FAULT
- * (comma list of write-ebusy, write-eio, truncate-pool-tree), read when
- * the backend is opened, does the same. */
+ * (comma list of write-ebusy, write-eio, truncate-pool-tree,
+ * corrupt-pool-tree), read when the backend is opened, does the same.
+ * Test-only: when KERF_EMULATED_TEST_FAULT_FILE names a file, the backend
+ * reads it before every write and pool-tree read, arms the faults it lists
+ * (the same comma list) and removes it, so a test can make a running kerfd
+ * fail (kerf-kernel-emulated-testfault.c). */
 void kerf_kernel_emulated_inject_fault (KerfKernel *kernel, KerfEmuFault fault);
 
 G_END_DECLS
