@@ -257,31 +257,3 @@ kerf_cli_diags_from_variant (GVariant *diagnostics)
     }
   return list;
 }
-
-void
-kerf_cli_json_diags (KerfJson *json, const KerfDiagList *diags)
-{
-  kerf_json_begin_array (json);
-  for (guint i = 0; i < kerf_diag_list_length (diags); i++)
-    {
-      const KerfDiag *d = kerf_diag_list_get (diags, i);
-
-      kerf_json_begin_object (json);
-      kerf_json_key (json, "severity");
-      kerf_json_string (json, kerf_severity_to_string (d->severity));
-      kerf_json_key (json, "rule");
-      kerf_json_string (json, d->rule);
-      kerf_json_key (json, "file");
-      kerf_json_string (json, d->loc.file);
-      kerf_json_key (json, "line");
-      kerf_json_uint (json, d->loc.line);
-      kerf_json_key (json, "column");
-      kerf_json_uint (json, d->loc.col);
-      kerf_json_key (json, "message");
-      kerf_json_string (json, d->message);
-      kerf_json_key (json, "suggestion");
-      kerf_json_string (json, d->suggestion);
-      kerf_json_end_object (json);
-    }
-  kerf_json_end_array (json);
-}

@@ -46,7 +46,5 @@ void kerf_cli_json_id_list (KerfJson *json, GVariant *au);
 /* a(sssuuss) (severity, rule, file, line, column, message, suggestion) as a
  * diagnostics list, so it prints like the offline commands' findings. */
 KerfDiagList *kerf_cli_diags_from_variant (GVariant *diagnostics);
-/* The "diagnostics" array of the JSON schema (docs/cli-json.md). */
-void kerf_cli_json_diags (KerfJson *json, const KerfDiagList *diags);
 
 G_END_DECLS

@@ -114,7 +114,7 @@ kerf_cli_print_diags_json (const char *file, const KerfDiagList *diags, gboolean
   kerf_json_key (json, "warnings");
   kerf_json_uint (json, kerf_diag_list_n_warnings (diags));
   kerf_json_key (json, "diagnostics");
-  kerf_cli_json_diags (json, diags);
+  kerf_diag_list_write_json (diags, json);
   kerf_json_end_object (json);
   text = kerf_json_free_to_string (g_steal_pointer (&json));
   printf ("%s\n", text);

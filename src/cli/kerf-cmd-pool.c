@@ -214,7 +214,7 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
       kerf_json_key (json, "changes");
       kerf_json_summary (json, summary);
       kerf_json_key (json, "diagnostics");
-      kerf_cli_json_diags (json, diags);
+      kerf_diag_list_write_json (diags, json);
       kerf_json_end_object (json);
       text = kerf_json_free_to_string (g_steal_pointer (&json));
       /* the daemon's report is JSON already: embed it as it is */

@@ -263,3 +263,31 @@ kerf_diag_list_to_error (const KerfDiagList *list, int code, GError **error)
   g_string_free (msg, TRUE);
   return FALSE;
 }
+
+void
+kerf_diag_list_write_json (const KerfDiagList *list, KerfJson *json)
+{
+  kerf_json_begin_array (json);
+  for (guint i = 0; list != NULL && i < list->items->len; i++)
+    {
+      const KerfDiag *d = g_ptr_array_index (list->items, i);
+
+      kerf_json_begin_object (json);
+      kerf_json_key (json, "severity");
+      kerf_json_string (json, kerf_severity_to_string (d->severity));
+      kerf_json_key (json, "rule");
+      kerf_json_string (json, d->rule);
+      kerf_json_key (json, "file");
+      kerf_json_string (json, d->loc.file);
+      kerf_json_key (json, "line");
+      kerf_json_uint (json, d->loc.line);
+      kerf_json_key (json, "column");
+      kerf_json_uint (json, d->loc.col);
+      kerf_json_key (json, "message");
+      kerf_json_string (json, d->message);
+      kerf_json_key (json, "suggestion");
+      kerf_json_string (json, d->suggestion);
+      kerf_json_end_object (json);
+    }
+  kerf_json_end_array (json);
+}

@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <glib.h>
+#include "kerf-json.h"
 
 G_BEGIN_DECLS
 
@@ -90,6 +91,10 @@ void  kerf_diag_list_print (const KerfDiagList *list, FILE *out);
 /* Sets `error` (KERF_ERROR_VALIDATION_FAILED or `code`) to a message listing
  * every error of the list; returns FALSE when the list holds an error. */
 gboolean kerf_diag_list_to_error (const KerfDiagList *list, int code, GError **error);
+/* Every entry as a JSON array of {severity, rule, file, line, column,
+ * message, suggestion} objects (docs/cli-json.md), the one shape the CLI
+ * and the report both print; `list` NULL writes []. */
+void     kerf_diag_list_write_json (const KerfDiagList *list, KerfJson *json);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfDiagList, kerf_diag_list_free)
 

@@ -527,22 +527,7 @@ kerf_report_json (const KerfModel *state, const KerfDiagList *diags, gboolean pr
   kerf_json_end_array (j);
 
   kerf_json_key (j, "diagnostics");
-  kerf_json_begin_array (j);
-  for (guint i = 0; diags != NULL && i < kerf_diag_list_length (diags); i++)
-    {
-      const KerfDiag *d = kerf_diag_list_get (diags, i);
-
-      kerf_json_begin_object (j);
-      json_key_string (j, "severity", kerf_severity_to_string (d->severity));
-      json_key_string (j, "rule", d->rule);
-      json_key_string (j, "file", d->loc.file);
-      json_key_uint (j, "line", d->loc.line);
-      json_key_uint (j, "column", d->loc.col);
-      json_key_string (j, "message", d->message);
-      json_key_string (j, "suggestion", d->suggestion);
-      kerf_json_end_object (j);
-    }
-  kerf_json_end_array (j);
+  kerf_diag_list_write_json (diags, j);
 
   kerf_json_end_object (j);
   summary_clear (&s);
