@@ -432,7 +432,7 @@ kerfd_engine_require_initialized (KerfdEngine *engine, GError **error)
   return s;
 }
 
-static KerfdInstanceInfo *
+KerfdInstanceInfo *
 kerfd_engine_require_instance (KerfdSnapshot *s, const char *name, GError **error)
 {
   KerfdInstanceInfo *info = g_hash_table_lookup (s->instances, name);
@@ -461,9 +461,14 @@ kerfd_engine_op_create (KerfdEngine *engine, const char *name, GVariant *spec,
     return FALSE;
   if (!kerf_instance_name_is_valid (name))
     {
+      /* the name is the caller's: escaped and cut short in the message */
+      g_autofree char *escaped = g_strescape (name, NULL);
+
+      if (strlen (escaped) > 80)
+        strcpy (escaped + 72, "...");
       g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                   "invalid instance name '%s': use 1-63 of A-Z a-z 0-9 _ . -, "
-                   "not starting with '.' or '-'", name);
+                   "invalid instance name \"%s\" (%zu bytes): use 1-63 of A-Z a-z 0-9 _ . -, "
+                   "not starting with '.' or '-'", escaped, strlen (name));
       return FALSE;
     }
   if (g_hash_table_contains (s->instances, name))
@@ -593,7 +598,7 @@ kerfd_engine_op_update (KerfdEngine *engine, const char *name, GVariant *spec,
   return kerfd_engine_finish (engine, tx_id, "update", name, error);
 }
 
-static gboolean
+gboolean
 kerfd_status_is (const KerfdInstanceInfo *info, const char *status)
 {
   return g_str_equal (info->status, status);
@@ -624,113 +629,6 @@ kerfd_engine_op_delete (KerfdEngine *engine, const char *name, GError **error)
   if (!kerfd_state_remove_instance (engine->state, name, &local_error))
     g_warning ("instance %s deleted, but its state file stays: %s", name, local_error->message);
   return kerfd_engine_finish (engine, tx_id, "delete", name, error);
-}
-
-/* ---- kernel images ---------------------------------------------------- */
-
-/* Size, SHA-256 and (for a bzImage) the version string of the image, read
- * from the caller's descriptor with pread (the offset stays untouched). */
-static gboolean
-kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GError **error)
-{
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guint8 *buf = g_malloc (1 << 16);
-  guint8 head[0x400] = { 0 };
-  gsize head_len = 0;
-  off_t off = 0;
-
-  for (;;)
-    {
-      ssize_t n = pread (fd, buf, 1 << 16, off);
-
-      if (n < 0)
-        {
-          int errsv = errno;
-
-          if (errsv == EINTR)
-            continue;
-          g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot read the kernel image: %s",
-                       g_strerror (errsv));
-          return FALSE;
-        }
-      if (n == 0)
-        break;
-      if ((gsize) off < sizeof head)
-        {
-          gsize take = MIN ((gsize) n, sizeof head - (gsize) off);
-
-          memcpy (head + off, buf, take);
-          head_len = (gsize) off + take;
-        }
-      g_checksum_update (sum, buf, (gsize) n);
-      off += n;
-    }
-  *size = (guint64) off;
-  *sha256 = g_strdup (g_checksum_get_string (sum));
-  *version = NULL;
-  /* x86 boot protocol: "HdrS" at 0x202, kernel_version pointer at 0x20e
-   * (relative to 0x200) pointing at a NUL-terminated string */
-  if (head_len >= 0x210 && memcmp (head + 0x202, "HdrS", 4) == 0)
-    {
-      guint16 ptr = (guint16) (head[0x20e] | head[0x20f] << 8);
-      gsize at = (gsize) ptr + 0x200;
-      char ver[128];
-      ssize_t n = ptr != 0 ? pread (fd, ver, sizeof ver - 1, (off_t) at) : -1;
-
-      if (n > 0)
-        {
-          ver[n] = '\0';
-          ver[strcspn (ver, "\n")] = '\0';
-          if (g_utf8_validate (ver, -1, NULL))
-            *version = g_strdup (ver);
-        }
-    }
-  return TRUE;
-}
-
-gboolean
-kerfd_engine_op_load (KerfdEngine *engine, const char *name, int kernel_fd, int initrd_fd,
-                      const char *cmdline, const char *kernel_path, const char *initrd_path,
-                      gboolean debug, GError **error)
-{
-  g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
-  g_autoptr(KerfdInstanceRecord) record = NULL;
-  KerfdInstanceInfo *info = kerfd_engine_require_instance (s, name, error);
-
-  if (info == NULL)
-    return FALSE;
-  if (!kerfd_status_is (info, "ready"))
-    {
-      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
-                   "cannot load a kernel into instance '%s': it is %s (expected: ready)%s",
-                   name, info->status,
-                   kerfd_status_is (info, "loaded") ? "; unload it first" : "");
-      return FALSE;
-    }
-  record = kerfd_instance_record_copy (info->record);
-  kerfd_instance_record_clear_kernel (record);
-  if (!kerfd_image_provenance (kernel_fd, &record->kernel_size, &record->kernel_sha256,
-                               &record->kernel_version, error))
-    return FALSE;
-  record->kernel_path = g_strdup (kernel_path != NULL && *kernel_path != '\0' ? kernel_path
-                                                                              : "(descriptor)");
-  record->initrd_path = g_strdup (initrd_path);
-  record->cmdline = g_strdup (cmdline);
-
-  if (!kerf_kernel_load (engine->kernel, info->id, kernel_fd, initrd_fd, cmdline,
-                         debug ? KERF_KERNEL_LOAD_DEBUG : KERF_KERNEL_LOAD_NONE, error))
-    return FALSE;
-  if (!kerfd_state_save_instance (engine->state, record, error))
-    {
-      g_autoptr(GError) undo_error = NULL;
-
-      if (!kerf_kernel_unload (engine->kernel, info->id, &undo_error))
-        g_critical ("could not unload %s after a failure: %s", name, undo_error->message);
-      return FALSE;
-    }
-  kerfd_log_instance (G_LOG_LEVEL_MESSAGE, name, "loaded %s (%" G_GUINT64_FORMAT " bytes, sha256 %s)",
-                      record->kernel_path, record->kernel_size, record->kernel_sha256);
-  return kerfd_engine_reload (engine, error);
 }
 
 gboolean

@@ -36,6 +36,9 @@ gint        kerfd_engine_strptr_cmp (gconstpointer a, gconstpointer b);
 
 /* Shared by the operations (kerfd-engine-ops.c, kerfd-engine-pool.c). */
 KerfdSnapshot *kerfd_engine_require_initialized (KerfdEngine *engine, GError **error);
+KerfdInstanceInfo *kerfd_engine_require_instance (KerfdSnapshot *s, const char *name,
+                                                  GError **error);
+gboolean    kerfd_status_is (const KerfdInstanceInfo *info, const char *status);
 /* Writes one overlay; on a later failure the caller rolls `*tx_id` back. */
 gboolean    kerfd_engine_write (KerfdEngine *engine, KerfDtTree *overlay, const char *operation,
                                 const char *instance, guint *tx_id, GError **error);

@@ -119,6 +119,15 @@ kerfd_invocation_return_error (GDBusMethodInvocation *invocation,
 {
   g_autoptr(GError) converted = kerfd_error_convert (error);
 
+  /* messages quote the caller's input (a device tree may hold any bytes);
+   * a D-Bus string must be UTF-8, or GDBus aborts the reply */
+  if (!g_utf8_validate (converted->message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (converted->message, -1);
+
+      g_free (converted->message);
+      converted->message = valid;
+    }
   kerfd_error_register ();
   g_dbus_method_invocation_return_gerror (invocation, converted);
 }

@@ -51,6 +51,25 @@ kerfd_get_dry_run (GDBusMethodInvocation *invocation, GVariant *options, gboolea
   return TRUE;
 }
 
+/* A baseline or state file is kilobytes (the kernel takes at most 1 MiB
+ * of DTB); anything far larger is refused before any parsing. */
+#define KERFD_SOURCE_MAX_BYTES (4u << 20)
+
+static gboolean
+kerfd_check_source_size (GDBusMethodInvocation *invocation, GVariant *source)
+{
+  gsize n = g_variant_get_size (source);
+
+  if (n > KERFD_SOURCE_MAX_BYTES)
+    {
+      kerfd_invocation_return_kerf_error (invocation, KERF_ERROR_INVALID_ARGUMENT,
+                                          "the device tree source is %zu bytes; kerfd takes at "
+                                          "most %u (4 MiB)", n, KERFD_SOURCE_MAX_BYTES);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static GBytes *
 kerfd_bytes_from_ay (GVariant *ay)
 {
@@ -114,7 +133,8 @@ kerfd_handle_validate (KerfDBusPool *pool, GDBusMethodInvocation *invocation,
   g_autoptr(GBytes) bytes = NULL;
   gboolean valid;
 
-  if (!kerfd_check_options (invocation, options, kerfd_no_options))
+  if (!kerfd_check_options (invocation, options, kerfd_no_options) ||
+      !kerfd_check_source_size (invocation, source))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   bytes = kerfd_bytes_from_ay (source);
   valid = kerfd_engine_validate_source (d->engine, bytes, *name != '\0' ? name : "<source>", diags);
@@ -142,7 +162,8 @@ kerfd_handle_initialize (KerfDBusPool *pool, GDBusMethodInvocation *invocation,
   KerfdJobData *j;
   gboolean dry_run;
 
-  if (!kerfd_get_dry_run (invocation, options, &dry_run))
+  if (!kerfd_get_dry_run (invocation, options, &dry_run) ||
+      !kerfd_check_source_size (invocation, source))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   j = kerfd_job_data_new (*name != '\0' ? name : "<baseline>");
   j->source = kerfd_bytes_from_ay (source);
