@@ -339,6 +339,28 @@ kerf_print_instance_or_json (KerfCliGlobal *global, KerfDBusInstance *inst)
     kerf_instance_print (inst);
 }
 
+/* create/update --dry-run --json; `object_path` NULL for update. */
+static void
+kerf_print_dry_run_json (const char *name, const char *object_path)
+{
+  KerfJson *json = kerf_json_new (TRUE);
+
+  kerf_json_begin_object (json);
+  kerf_json_key (json, "name");
+  kerf_json_string (json, name);
+  kerf_json_key (json, "dry_run");
+  kerf_json_bool (json, TRUE);
+  kerf_json_key (json, "valid");
+  kerf_json_bool (json, TRUE);
+  if (object_path != NULL)
+    {
+      kerf_json_key (json, "object_path");
+      kerf_json_string (json, object_path);
+    }
+  kerf_json_end_object (json);
+  kerf_cli_json_print (json);
+}
+
 int
 kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
 {
@@ -397,8 +419,7 @@ kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
   else if (args.dry_run)
     {
       if (global->json)
-        printf ("{\"name\": \"%s\", \"dry_run\": true, \"valid\": true, \"object_path\": \"%s\"}\n",
-                name, path);   /* a valid name and object path need no escaping */
+        kerf_print_dry_run_json (name, path);
       else
         printf ("Instance '%s' is valid and fits; it would be created (dry run, nothing changed).\n",
                 name);
@@ -472,7 +493,7 @@ kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv)
   else if (args.dry_run)
     {
       if (global->json)
-        printf ("{\"name\": \"%s\", \"dry_run\": true, \"valid\": true}\n", argv[1]);
+        kerf_print_dry_run_json (argv[1], NULL);
       else
         printf ("The change to '%s' is valid and fits (dry run, nothing changed).\n", argv[1]);
     }
@@ -527,7 +548,17 @@ kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv)
                                             NULL, &error))
     return kerf_cli_report_error (error);
   if (global->json)
-    printf ("{\"name\": \"%s\", \"deleted\": true}\n", name);
+    {
+      KerfJson *json = kerf_json_new (TRUE);
+
+      kerf_json_begin_object (json);
+      kerf_json_key (json, "name");
+      kerf_json_string (json, name);
+      kerf_json_key (json, "deleted");
+      kerf_json_bool (json, TRUE);
+      kerf_json_end_object (json);
+      kerf_cli_json_print (json);
+    }
   else
     printf ("Deleted instance '%s'.\n", name);
   return KERF_EXIT_OK;

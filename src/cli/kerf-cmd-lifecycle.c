@@ -40,8 +40,19 @@ kerf_print_result (KerfCliGlobal *global, KerfCliBus *bus, KerfDBusInstance *ins
   const char *name = kerf_dbus_instance_get_name (inst);
 
   if (global->json)
-    printf ("{\"name\": \"%s\", \"id\": %u, \"status\": \"%s\"}\n", name,
-            kerf_dbus_instance_get_id (inst), status);
+    {
+      KerfJson *json = kerf_json_new (TRUE);
+
+      kerf_json_begin_object (json);
+      kerf_json_key (json, "name");
+      kerf_json_string (json, name);
+      kerf_json_key (json, "id");
+      kerf_json_uint (json, kerf_dbus_instance_get_id (inst));
+      kerf_json_key (json, "status");
+      kerf_json_string (json, status);
+      kerf_json_end_object (json);
+      kerf_cli_json_print (json);
+    }
   else
     printf ("%s instance '%s' (id %u): status %s\n", done, name,
             kerf_dbus_instance_get_id (inst), status);

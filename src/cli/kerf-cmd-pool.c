@@ -112,7 +112,15 @@ kerf_init_reset (KerfCliGlobal *global, KerfCliBus *bus)
                                        NULL, &error))
     return kerf_cli_report_error (error);
   if (global->json)
-    printf ("{\"reset\": true}\n");
+    {
+      KerfJson *json = kerf_json_new (TRUE);
+
+      kerf_json_begin_object (json);
+      kerf_json_key (json, "reset");
+      kerf_json_bool (json, TRUE);
+      kerf_json_end_object (json);
+      kerf_cli_json_print (json);
+    }
   else
     printf ("Pool reset: every resource is back with the host.\n");
   return KERF_EXIT_OK;
@@ -201,9 +209,14 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
 
   if (global->json)
     {
-      g_autoptr (KerfJson) json = kerf_json_new (TRUE);
-      g_autofree char *text = NULL;
+      KerfJson *json = kerf_json_new (TRUE);
 
+      /* with --report: {"init": {...}, "report": <the daemon's JSON as it is>} */
+      if (report_text != NULL)
+        {
+          kerf_json_begin_object (json);
+          kerf_json_key (json, "init");
+        }
       kerf_json_begin_object (json);
       kerf_json_key (json, "file");
       kerf_json_string (json, input);
@@ -216,12 +229,13 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
       kerf_json_key (json, "diagnostics");
       kerf_diag_list_write_json (diags, json);
       kerf_json_end_object (json);
-      text = kerf_json_free_to_string (g_steal_pointer (&json));
-      /* the daemon's report is JSON already: embed it as it is */
       if (report_text != NULL)
-        printf ("{\"init\": %s,\n \"report\": %s}\n", text, report_text);
-      else
-        printf ("%s\n", text);
+        {
+          kerf_json_key (json, "report");
+          kerf_json_raw (json, g_strchomp (report_text));
+          kerf_json_end_object (json);
+        }
+      kerf_cli_json_print (json);
       return KERF_EXIT_OK;
     }
 

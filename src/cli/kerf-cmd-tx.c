@@ -125,7 +125,17 @@ kerf_cmd_rollback (KerfCliGlobal *global, int argc, char **argv)
                                                  -1, NULL, &error))
     return kerf_cli_report_error (error);
   if (global->json)
-    printf ("{\"id\": %u, \"rolled_back\": true}\n", id);
+    {
+      KerfJson *json = kerf_json_new (TRUE);
+
+      kerf_json_begin_object (json);
+      kerf_json_key (json, "id");
+      kerf_json_uint (json, id);
+      kerf_json_key (json, "rolled_back");
+      kerf_json_bool (json, TRUE);
+      kerf_json_end_object (json);
+      kerf_cli_json_print (json);
+    }
   else
     printf ("Rolled back transaction %u (%s of %s).\n", id,
             kerf_dbus_transaction_get_operation (found), kerf_dbus_transaction_get_target (found));

@@ -161,6 +161,12 @@ def test_init(t):
     t.rc(r, 0, 'init --report')
     t.contains(r.out, f'Baseline {BASELINE} applied (emulated backend).', 'init applied', r)
     t.contains(r.out, 'report', 'init --report prints the report', r)
+    r = k('--json', 'init', '--dry-run', '--report', '--input=' + BASELINE)
+    t.rc(r, 0, 'init --dry-run --report --json')
+    d = r.json()
+    t.ok(set(d) == {'init', 'report'} and d['init']['dry_run'] is True
+         and d['init']['applied'] is False and d['init']['file'] == BASELINE
+         and 'cpus' in d['report'], 'init --report --json: {init, report} object', r)
     r = k('init', '--dry-run', '--input=examples/baseline.dts')
     t.rc(r, 0, 'init --dry-run of the seed baseline')
     t.contains(r.err, 'warning:', 'init shows the baseline\'s warnings', r)
@@ -194,6 +200,12 @@ def test_create(t):
     t.contains(r.out, 'dry run', 'create --dry-run says so', r)
     r = k('show', 'dry')
     t.rc(r, 1, 'create --dry-run created nothing')
+    r = k('--json', 'create', 'dry', '--cpus=20-21', '--memory=1GB', '--dry-run')
+    t.rc(r, 0, 'create --dry-run --json')
+    d = r.json()
+    t.ok(d.get('name') == 'dry' and d.get('dry_run') is True and d.get('valid') is True
+         and d.get('object_path', '').startswith('/org/multikernel/Kerf/Instance/'),
+         'create --dry-run --json object', r)
 
     r = k('create', 'web-server', '--cpus=20', '--memory=1GB')
     t.ok(r.rc in (1,), 'create an existing name: exit 1', r)
@@ -326,6 +338,10 @@ def test_update_tx(t):
     t.rc(r, 2, 'update with nothing to change')
     r = k('update', 'web-server', '--memory=1GB', '--dry-run')
     t.rc(r, 0, 'update --dry-run')
+    r = k('--json', 'update', 'web-server', '--memory=1GB', '--dry-run')
+    t.rc(r, 0, 'update --dry-run --json')
+    t.ok(r.json() == {'name': 'web-server', 'dry_run': True, 'valid': True},
+         'update --dry-run --json object', r)
     r = k('--json', 'update', 'web-server', '--memory=1GB', '--cpus=4-5')
     t.rc(r, 0, 'update')
     d = r.json()
@@ -343,8 +359,9 @@ def test_update_tx(t):
     t.rc(r, 0, 'transactions')
     t.contains(r.out, 'TX  STATUS', 'transactions table header', r)
 
-    r = k('rollback', 'tx_%d' % txs[-1]['id'])
+    r = k('--json', 'rollback', 'tx_%d' % txs[-1]['id'])
     t.rc(r, 0, 'rollback the update')
+    t.ok(r.json() == {'id': txs[-1]['id'], 'rolled_back': True}, 'rollback --json object', r)
     r = k('--json', 'show', 'web-server')
     t.ok(r.json()['memory_bytes'] == 2 << 30, 'rollback restored the memory', r)
     r = k('rollback', '9999')
@@ -398,8 +415,10 @@ def test_delete(t):
     t.ok(r.json() == {'name': 'web-server', 'deleted': True}, 'delete --json', r)
     r = k('show')
     t.contains(r.out, 'No instances.', 'show with no instances', r)
-    r = k('init', '--reset')
+    r = k('--json', 'init', '--reset')
     t.rc(r, 0, 'init --reset', todo='kerfd Pool.Reset' if 'not implemented' in r.err else None)
+    if r.rc == 0:
+        t.ok(r.json() == {'reset': True}, 'init --reset --json object', r)
 
 
 def test_not_authorized(t):
