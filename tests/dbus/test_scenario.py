@@ -217,7 +217,7 @@ class ScenarioTest(kerfdtest.KerfdTestCase):
         # 10 GiB are free, but no chunk has 10 GiB
         msg = self.assert_error('ResourceConflict', self.create, 'd',
                                 {'cpus': V('au', [7]), 'memory-bytes': V('t', 10 * GiB)})
-        self.assertIn('inside one pool memory chunk', msg)
+        self.assertIn('one pool memory chunk', msg)
         self.assertEqual(sorted(p for p in self.managed_objects() if '/Instance/' in p), [a])
 
 
