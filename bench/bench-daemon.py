@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""kerfd benchmarks on a private bus (run by tools/run-benchmarks).
+
+    bench-daemon.py BUILD_DIR [--instances 1000] [--calls 2000] [--cycles 200] [--limit 60]
+
+One private dbus-daemon (session config: anyone may own names) serves as
+both the "system" bus of kerfd and of python-dbusmock's polkitd, which
+allows every kerf action.  kerfd runs the emulated backend on a generated
+machine big enough for the instance count (1 CPU + 2 MiB each).  Figures,
+each with its reference measured in the same run:
+
+  * Pool Properties.GetAll vs GetAll of bench-mini-service (the floor of
+    a GDBus service) on the same bus: ratio, target <= 1.5
+  * CreateInstance + Delete cycles per second
+  * `kerf show` end to end vs /bin/true and vs `bench-dbus show` (a
+    minimal GLib client doing one GetAll)
+  * kerfd RSS idle (initialized, no instances) and with N instances:
+    targets <= 8 MB and <= 20 MB
+
+Exit 77 (skip) when kerfd, dbus-daemon or dbusmock is missing.
+"""
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ACTIONS = ['org.multikernel.kerf.initialize', 'org.multikernel.kerf.manage-instances',
+           'org.multikernel.kerf.load-kernel', 'org.multikernel.kerf.control-instance',
+           'org.multikernel.kerf.rollback']
+MIB = 1 << 20
+
+
+def skip(why):
+    print(f'bench-daemon: SKIP: {why}')
+    sys.exit(77)
+
+
+def machine_dts(n_cpus):
+    avail = ' '.join(str(c) for c in range(2, n_cpus))
+    return f'''/multikernel-v1/;
+/ {{
+    compatible = "linux,multikernel-host";
+    resources {{
+        cpus {{
+            total = <{n_cpus}>;
+            host-reserved = <0 1>;
+            available = <{avail}>;
+        }};
+        memory {{
+            total-bytes = <0x2 0x0>;
+            host-reserved-bytes = <0x0 0x40000000>;
+            memory-pool-base = <0x0 0x40000000>;
+            memory-pool-bytes = <0x1 0xc0000000>;
+        }};
+    }};
+}};
+'''
+
+
+def rss_kib(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    return -1
+
+
+def time_cmd(argv, reps, env=None):
+    t = []
+    for _ in range(reps):
+        t0 = time.monotonic()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True, env=env)
+        t.append(time.monotonic() - t0)
+    return statistics.median(t)
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        print(__doc__)
+        return 2
+    build = os.path.abspath(args[0])
+    opts = dict(zip(args[1::2], args[2::2]))
+    n_inst = int(opts.get('--instances', 1000))
+    n_calls = int(opts.get('--calls', 2000))
+    n_cycles = int(opts.get('--cycles', 200))
+    limit = float(opts.get('--limit', 60))  # seconds per phase; fill gets 4x
+    kerfd = os.path.join(build, 'src', 'daemon', 'kerfd')
+    kerf = os.path.join(build, 'src', 'cli', 'kerf')
+    client = os.path.join(build, 'bench', 'bench-dbus')
+    mini = os.path.join(build, 'bench', 'bench-mini-service')
+    for p in (kerfd, kerf, client, mini):
+        if not os.access(p, os.X_OK):
+            skip(f'{p} not built (kerfd needs -Ddaemon=true)')
+    if shutil.which('dbus-daemon') is None:
+        skip('dbus-daemon not installed')
+    try:
+        import dbusmock  # noqa: F401
+    except ImportError:
+        skip('python3-dbusmock not installed')
+
+    work = tempfile.mkdtemp(prefix='kerf-bench-')
+    procs = []
+    try:
+        machine = os.path.join(work, 'machine.dts')
+        with open(machine, 'w') as f:
+            f.write(machine_dts(n_inst + 2 + 16))
+        out = subprocess.run(['dbus-daemon', '--session', '--fork', '--print-address=1',
+                              '--print-pid=1'], capture_output=True, text=True,
+                             check=True).stdout.split('\n')
+        addr, bus_pid = out[0], int(out[1])
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=addr, DBUS_SESSION_BUS_ADDRESS=addr,
+                   KERF_FORBID_REAL_SYSCALLS='1', KERF_BUS=addr)
+        procs.append(subprocess.Popen([sys.executable, '-m', 'dbusmock', '--system',
+                                       '--template', 'polkitd'], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 20
+        while subprocess.run(['gdbus', 'call', '--address', addr, '-d',
+                              'org.freedesktop.PolicyKit1', '-o',
+                              '/org/freedesktop/PolicyKit1/Authority', '-m',
+                              'org.freedesktop.DBus.Mock.SetAllowed', str(ACTIONS)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
+            if time.monotonic() > deadline:
+                raise RuntimeError('polkit mock did not start')
+            time.sleep(0.1)
+        daemon = subprocess.Popen([kerfd, '--bus=' + addr, '--backend=emulated',
+                                   '--state-dir=' + os.path.join(work, 'state'),
+                                   '--emulated-machine=' + machine],
+                                  env=env, stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(work, 'kerfd.log'), 'w'))
+        procs.append(daemon)
+        procs.append(subprocess.Popen([mini, addr], env=env))
+        for name in ('org.multikernel.Kerf', 'org.kerf.BenchMini'):
+            deadline = time.monotonic() + 20
+            while 'true' not in subprocess.run(
+                    ['gdbus', 'call', '--address', addr, '-d', 'org.freedesktop.DBus', '-o',
+                     '/org/freedesktop/DBus', '-m', 'org.freedesktop.DBus.NameHasOwner', name],
+                    capture_output=True, text=True).stdout:
+                if daemon.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f'{name} did not appear (see {work}/kerfd.log)')
+                time.sleep(0.05)
+
+        def bench(*a):
+            return subprocess.run([client, addr, *a], env=env, capture_output=True, text=True,
+                                  check=True).stdout.strip()
+
+        bench('init', machine)
+        time.sleep(0.5)
+        rss_idle = rss_kib(daemon.pid)
+
+        pool = float(bench('call', 'org.multikernel.Kerf', '/org/multikernel/Kerf/Pool',
+                           'org.freedesktop.DBus.Properties', 'GetAll',
+                           "('org.multikernel.Kerf.Pool',)", str(n_calls)))
+        floor = float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
+                            'org.freedesktop.DBus.Properties', 'GetAll',
+                            "('org.kerf.BenchMini',)", str(n_calls)))
+        ping = float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
+                           'org.kerf.BenchMini', 'Ping', '()', str(n_calls)))
+        done, secs = bench('cycle', str(n_cycles), str(2 * MIB), str(limit)).split()
+        cycles = int(done) / float(secs)
+
+        show = time_cmd([kerf, 'show', '--bus=' + addr], 20, env)
+        true = time_cmd(['/bin/true'], 20, env)
+        minimal = time_cmd([client, addr, 'show'], 20, env)
+
+        made, fill = bench('fill', str(n_inst), str(2 * MIB), str(4 * limit)).split()
+        made, fill = int(made), float(fill)
+        time.sleep(0.5)
+        rss_full = rss_kib(daemon.pid)
+        pool_full = float(bench('call', 'org.multikernel.Kerf', '/org/multikernel/Kerf/Pool',
+                                'org.freedesktop.DBus.Properties', 'GetAll',
+                                "('org.multikernel.Kerf.Pool',)", str(max(n_calls // 10, 20))))
+        show_full = time_cmd([kerf, 'show', '--bus=' + addr], 5, env)
+
+        def verdict(ok):
+            return 'met' if ok else 'MISSED'
+        print(f'kerfd on a private bus, emulated backend, {os.cpu_count()} CPUs')
+        print(f'  Pool GetAll            {pool:8.1f} us   floor (mini GDBus GetAll) {floor:.1f} us'
+              f'   ratio {pool / floor:.2f}   (target <= 1.5: {verdict(pool / floor <= 1.5)})')
+        print(f'  mini Ping              {ping:8.1f} us')
+        print(f'  CreateInstance+Delete  {cycles:8.1f} cycles/s')
+        print(f'  kerf show              {show * 1e3:8.1f} ms   /bin/true {true * 1e3:.1f} ms '
+              f'(x{show / true:.1f})   minimal GLib client {minimal * 1e3:.1f} ms '
+              f'(x{show / minimal:.2f})')
+        print(f'  RSS idle               {rss_idle / 1024:8.1f} MiB   (target <= 8 MB: '
+              f'{verdict(rss_idle * 1024 <= 8e6)})')
+        if made < n_inst:
+            print(f'  NOTE: only {made} of {n_inst} instances created within {4 * limit:.0f} s')
+        print(f'  {made} instances: filled in {fill:.1f} s, RSS {rss_full / 1024:.1f} MiB '
+              f'(target <= 20 MB: {verdict(rss_full * 1024 <= 20e6)}), Pool GetAll '
+              f'{pool_full:.1f} us, kerf show {show_full * 1e3:.1f} ms')
+        return 0
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        try:
+            os.kill(bus_pid, signal.SIGTERM)
+        except (NameError, UnboundLocalError, ProcessLookupError):
+            pass
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
