@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "kerf-alloc.h"
 #include "kerf-overlay-private.h"
 
 char *
@@ -60,6 +61,7 @@ kerf_overlay_append_cpus (GString *out, const KerfDtNode *op)
 {
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autoptr(GArray) set = NULL;
+  g_autofree char *text = NULL;
 
   for (guint i = 0; i < op->children->len; i++)
     {
@@ -74,21 +76,8 @@ kerf_overlay_append_cpus (GString *out, const KerfDtNode *op)
         }
     }
   set = kerf_overlay_u32_set (ids);
-  for (guint i = 0; i < set->len;)
-    {
-      guint32 first = g_array_index (set, guint32, i);
-      guint j = i;
-
-      while (j + 1 < set->len && g_array_index (set, guint32, j + 1) == g_array_index (set, guint32, j) + 1)
-        j++;
-      if (i > 0)
-        g_string_append_c (out, ',');
-      if (j > i)
-        g_string_append_printf (out, "%u-%u", first, g_array_index (set, guint32, j));
-      else
-        g_string_append_printf (out, "%u", first);
-      i = j + 1;
-    }
+  text = kerf_cpu_array_format (set);
+  g_string_append (out, text);
 }
 
 static void

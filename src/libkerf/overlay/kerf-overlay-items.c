@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "kerf-alloc.h"
 #include "kerf-error.h"
 #include "kerf-overlay-private.h"
 
@@ -48,11 +49,11 @@ kerf_overlay_add_reg_items (KerfDtNode             *overlay,
       g_autofree char *name = g_strdup_printf ("memory@%" G_GSIZE_FORMAT, i);
       KerfDtNode *item = kerf_dt_node_new (name, KERF_LOC_NONE);
       guint64 reg[2] = { ranges[i].base, ranges[i].size };
-      guint32 node;
+      gint32 node = kerf_alloc_node_of_range (res, ranges[i].base, ranges[i].size);
 
       kerf_dt_node_set_u64_array (item, "reg", reg, 2, KERF_LOC_NONE);
-      if (kerf_overlay_numa_of_range (res, ranges[i].base, ranges[i].size, &node))
-        kerf_dt_node_set_u32 (item, "numa-node-id", node, KERF_LOC_NONE);
+      if (node >= 0)
+        kerf_dt_node_set_u32 (item, "numa-node-id", (guint32) node, KERF_LOC_NONE);
       kerf_dt_node_add_child (op_node, item);
     }
 }
@@ -63,21 +64,23 @@ kerf_overlay_add_cpu_items (KerfDtNode          *overlay,
                             const GArray        *cpus,
                             const KerfResources *res)
 {
+  g_autoptr(KerfCpuNodeMap) nodes = NULL;
   KerfDtNode *op_node;
 
   if (cpus == NULL || cpus->len == 0)
     return;
+  nodes = kerf_cpu_node_map_new (res);
   op_node = kerf_dt_node_ensure_child (overlay, op, KERF_LOC_NONE);
   for (guint i = 0; i < cpus->len; i++)
     {
       guint32 cpu = g_array_index (cpus, guint32, i);
       g_autofree char *name = g_strdup_printf ("cpu@%u", cpu);
       KerfDtNode *item = kerf_dt_node_new (name, KERF_LOC_NONE);
-      guint32 node;
+      gint32 node = kerf_cpu_node_map_lookup (nodes, cpu);
 
       kerf_dt_node_set_u64 (item, "reg", cpu, KERF_LOC_NONE);
-      if (kerf_overlay_numa_of_cpu (res, cpu, &node))
-        kerf_dt_node_set_u32 (item, "numa-node-id", node, KERF_LOC_NONE);
+      if (node >= 0)
+        kerf_dt_node_set_u32 (item, "numa-node-id", (guint32) node, KERF_LOC_NONE);
       kerf_dt_node_add_child (op_node, item);
     }
 }
@@ -143,19 +146,8 @@ kerf_overlay_u32_minus (const GArray *a, const GArray *b)
 {
   g_autoptr(GArray) sa = kerf_overlay_u32_set (a);
   g_autoptr(GArray) sb = kerf_overlay_u32_set (b);
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (guint32));
-  guint j = 0;
 
-  for (guint i = 0; i < sa->len; i++)
-    {
-      guint32 v = g_array_index (sa, guint32, i);
-
-      while (j < sb->len && g_array_index (sb, guint32, j) < v)
-        j++;
-      if (j >= sb->len || g_array_index (sb, guint32, j) != v)
-        g_array_append_val (out, v);
-    }
-  return out;
+  return kerf_u32_array_difference (sa, sb);
 }
 
 GPtrArray *
@@ -180,43 +172,6 @@ kerf_overlay_str_minus (const GPtrArray *a, const GPtrArray *b)
 }
 
 /* ---- lookups in the resources --------------------------------------- */
-
-gboolean
-kerf_overlay_numa_of_cpu (const KerfResources *res, guint32 cpu, guint32 *out)
-{
-  for (guint i = 0; res != NULL && res->numa_nodes != NULL && i < res->numa_nodes->len; i++)
-    {
-      const KerfNumaNode *node = g_ptr_array_index (res->numa_nodes, i);
-
-      for (guint j = 0; node->cpus != NULL && j < node->cpus->len; j++)
-        if (g_array_index (node->cpus, guint32, j) == cpu)
-          {
-            *out = node->id;
-            return TRUE;
-          }
-    }
-  return FALSE;
-}
-
-gboolean
-kerf_overlay_numa_of_range (const KerfResources *res, guint64 base, guint64 size,
-                            guint32 *out)
-{
-  for (guint i = 0; res != NULL && res->numa_nodes != NULL && i < res->numa_nodes->len; i++)
-    {
-      const KerfNumaNode *node = g_ptr_array_index (res->numa_nodes, i);
-
-      /* Written without base + size so that no sum can wrap. */
-      if (node->memory_size > 0 && base >= node->memory_base
-          && base - node->memory_base <= node->memory_size
-          && size <= node->memory_size - (base - node->memory_base))
-        {
-          *out = node->id;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
 
 const KerfDevice *
 kerf_overlay_find_device (const KerfResources *res, const char *name)
@@ -286,18 +241,12 @@ kerf_overlay_instance_pci_ids (const KerfInstance  *inst,
 gboolean
 kerf_overlay_check_name (const char *name, GError **error)
 {
-  gsize len = name != NULL ? strlen (name) : 0;
-
-  if (len == 0 || len > 63 || name[0] == '.' || name[0] == '-'
-      || strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                       "0123456789_.-") != len)
-    {
-      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                   "invalid instance name '%s': 1-63 characters of [A-Za-z0-9_.-], "
-                   "not starting with '.' or '-'", name != NULL ? name : "");
-      return FALSE;
-    }
-  return TRUE;
+  if (kerf_instance_name_is_valid (name))
+    return TRUE;
+  g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+               "invalid instance name '%s': 1-63 characters of [A-Za-z0-9_.-], "
+               "not starting with '.' or '-'", name != NULL ? name : "");
+  return FALSE;
 }
 
 gboolean

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "kerf-alloc.h"
 #include "kerf-error.h"
 #include "kerf-overlay-private.h"
 
@@ -114,11 +115,11 @@ kerf_overlay_removed_node (const KerfResources *res, const GArray *removed, guin
   for (guint i = 0; i < removed->len; i++)
     {
       const KerfOverlayRange *c = &g_array_index (removed, KerfOverlayRange, i);
-      guint32 node;
+      gint32 node = kerf_alloc_node_of_range (res, c->base, c->size);
 
-      if (!kerf_overlay_numa_of_range (res, c->base, c->size, &node) || (i > 0 && node != *out))
+      if (node < 0 || (i > 0 && (guint32) node != *out))
         return FALSE;
-      *out = node;
+      *out = (guint32) node;
     }
   return removed->len > 0;
 }

@@ -46,12 +46,6 @@ GArray *kerf_overlay_u32_minus (const GArray *a, const GArray *b);
 /* Strings of `a` not in `b`, ascending; the result borrows a's strings. */
 GPtrArray *kerf_overlay_str_minus (const GPtrArray *a, const GPtrArray *b);
 
-/* NUMA node of a CPU / holding a whole range; FALSE when none or no
- * topology. */
-gboolean kerf_overlay_numa_of_cpu (const KerfResources *res, guint32 cpu, guint32 *out);
-gboolean kerf_overlay_numa_of_range (const KerfResources *res, guint64 base, guint64 size,
-                                     guint32 *out);
-
 /* The device a reference or a pool entry names: by stable name, node name
  * or PCI id.  NULL when `res` is NULL or holds no such device. */
 const KerfDevice *kerf_overlay_find_device (const KerfResources *res, const char *name);
@@ -63,7 +57,7 @@ GPtrArray *kerf_overlay_instance_pci_ids (const KerfInstance  *inst,
                                           const KerfResources *res,
                                           GError             **error);
 
-/* 1-63 of [A-Za-z0-9_.-], not starting with '.' or '-' (SPEC §4). */
+/* kerf_instance_name_is_valid(), else an INVALID_ARGUMENT error naming it. */
 gboolean kerf_overlay_check_name (const char *name, GError **error);
 /* `value` is a multiple of KERF_OVERLAY_PAGE_SIZE, else an error naming `what`. */
 gboolean kerf_overlay_check_aligned (const char *what, guint64 value, GError **error);
