@@ -119,8 +119,8 @@ kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GE
   if (!kerfd_image_format_known (head, head_len))
     {
       g_set_error_literal (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                           "the kernel image is not a kernel: neither a bzImage, an ELF "
-                           "vmlinux nor an arm64 Image");
+                           "the kernel image is not a kernel: not a bzImage, ELF vmlinux "
+                           "or arm64 Image");
       return FALSE;
     }
   *size = (guint64) off;
