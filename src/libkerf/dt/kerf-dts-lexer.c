@@ -10,35 +10,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "kerf-dts-lexer.h"
-
-typedef struct {
-  const char *data;
-  gsize       len;
-  gsize       pos;
-  guint32     line;
-  gsize       line_start;
-  const char *file;      /* interned display name (line markers change it) */
-  char       *dir;       /* directory for relative /include/, NULL = cwd */
-  char       *real;      /* canonical path, cycle detection; NULL for data */
-} Frame;
-
-struct _KerfDtsLexer {
-  Frame              frames[KERF_DTS_MAX_INCLUDE_DEPTH + 1];
-  guint              depth;          /* index of the current frame */
-  GPtrArray         *buffers;        /* file contents, alive until free */
-  KerfDiagList      *diags;
-  KerfDtsParseFlags  flags;
-  GString           *buf;
-  /* where the last token started, for relex() */
-  guint              tok_depth;
-  gsize              tok_pos;
-  guint32            tok_line;
-  gsize              tok_line_start;
-  const char        *tok_file;
-  KerfLoc            last_error;  /* a relexed token reports once */
-  gboolean           quiet;       /* skipping after a syntax error */
-};
+#include "kerf-dts-lexer-private.h"
 
 static const struct {
   const char    *word;
@@ -87,14 +59,14 @@ init_classes (void)
 
 #define IS(c, k) ((cclass[(guint8) (c)] & (k)) != 0)
 
-static Frame *
+static KerfDtsFrame *
 cur (KerfDtsLexer *lx)
 {
   return &lx->frames[lx->depth];
 }
 
-static KerfLoc
-loc_at (Frame *f, gsize pos)
+KerfLoc
+kerf_dts_frame_loc (KerfDtsFrame *f, gsize pos)
 {
   return kerf_loc_make (f->file, f->line, (guint32) (pos - f->line_start + 1));
 }
@@ -128,7 +100,7 @@ kerf_dts_lexer_new (const char *display_name, const char *text, gsize len,
   lx->diags = diags;
   lx->flags = flags;
   lx->buf = g_string_sized_new (256);
-  Frame *f = &lx->frames[0];
+  KerfDtsFrame *f = &lx->frames[0];
   f->data = text;
   f->len = len;
   f->line = 1;
@@ -150,20 +122,6 @@ kerf_dts_lexer_free (KerfDtsLexer *lx)
   g_ptr_array_unref (lx->buffers);
   g_string_free (lx->buf, TRUE);
   g_free (lx);
-}
-
-const char *
-kerf_dts_lexer_current_dir (KerfDtsLexer *lx)
-{
-  return cur (lx)->dir;
-}
-
-static char *
-resolve_path (const char *dir, const char *name)
-{
-  if (g_path_is_absolute (name) || dir == NULL || dir[0] == '\0' || strcmp (dir, ".") == 0)
-    return g_strdup (name);
-  return g_build_filename (dir, name, NULL);
 }
 
 /* dtc's escapes: \a \b \t \n \v \f \r, \ooo (1-3 octal), \xhh (1-2 hex),
@@ -255,8 +213,8 @@ check_hex_escapes (KerfDtsLexer *lx, const char *d, gsize body, gsize len, KerfL
 
 /* Scans a "..." string starting at the quote; returns the position after
  * the closing quote, or 0 when unterminated.  Tracks newlines in `f`. */
-static gsize
-scan_string (Frame *f, gsize p)
+gsize
+kerf_dts_frame_scan_string (KerfDtsFrame *f, gsize p)
 {
   const char *d = f->data;
   gsize n = f->len;
@@ -286,136 +244,6 @@ scan_string (Frame *f, gsize p)
   return 0;
 }
 
-/* `# 12 "file" 1 3` or `#line 12 "file"` at the start of a line. */
-static gboolean
-line_marker (KerfDtsLexer *lx, Frame *f, gsize *pp)
-{
-  const char *d = f->data;
-  gsize n = f->len, p = *pp + 1;
-  if (p + 4 <= n && memcmp (d + p, "line", 4) == 0)
-    p += 4;
-  gsize ws = p;
-  while (p < n && (d[p] == ' ' || d[p] == '\t'))
-    p++;
-  if (p == ws || p >= n || !IS (d[p], C_DIGIT))
-    return FALSE;
-  guint64 line = 0;
-  while (p < n && IS (d[p], C_DIGIT))
-    {
-      line = line * 10 + (guint64) (d[p++] - '0');
-      /* with room left below G_MAXUINT32 for the lines that follow (a
-       * 2 GiB source would be needed to wrap the counter) */
-      if (line > G_MAXINT32)
-        return FALSE;
-    }
-  ws = p;
-  while (p < n && (d[p] == ' ' || d[p] == '\t'))
-    p++;
-  if (p == ws || p >= n || d[p] != '"')
-    return FALSE;
-  gsize q = p + 1;
-  while (q < n && d[q] != '"' && d[q] != '\n')
-    q += (d[q] == '\\' && q + 1 < n && d[q + 1] != '\n') ? 2 : 1;
-  if (q >= n || d[q] != '"')
-    return FALSE;
-  g_string_truncate (lx->buf, 0);
-  kerf_dts_unescape (d + p + 1, q - p - 1, lx->buf);
-  p = q + 1;
-  /* optional flags */
-  while (p < n && d[p] != '\n')
-    {
-      if (d[p] == ' ' || d[p] == '\t' || IS (d[p], C_DIGIT) || d[p] == '\r')
-        p++;
-      else
-        return FALSE;
-    }
-  f->file = g_intern_string (lx->buf->str);
-  f->line = (guint32) line - 1;  /* the newline that ends the marker adds 1 */
-  *pp = p;
-  return TRUE;
-}
-
-static void
-do_include (KerfDtsLexer *lx, Frame *f, gsize start, gsize *pp)
-{
-  const char *d = f->data;
-  gsize n = f->len, p = *pp;
-  KerfLoc loc = loc_at (f, start);
-  while (p < n && (d[p] == ' ' || d[p] == '\t' || d[p] == '\r' || d[p] == '\n'))
-    {
-      if (d[p] == '\n')
-        {
-          f->line++;
-          f->line_start = p + 1;
-        }
-      p++;
-    }
-  if (p >= n || d[p] != '"')
-    {
-      kerf_diag_error (lx->diags, loc, "expected a file name string after /include/");
-      *pp = p;
-      return;
-    }
-  KerfLoc quote = loc_at (f, p);  /* before scan_string() counts lines */
-  gsize end = scan_string (f, p);
-  if (end == 0)
-    {
-      kerf_diag_error (lx->diags, quote, "missing terminating '\"' character");
-      *pp = n;
-      return;
-    }
-  *pp = end;
-  g_autoptr(GString) name = g_string_new (NULL);
-  kerf_dts_unescape (d + p + 1, end - p - 2, name);
-  g_autofree char *shown = kerf_dts_printable (name->str, name->len, G_MAXSIZE);
-
-  if (lx->flags & KERF_DTS_PARSE_NO_FILE_ACCESS)
-    {
-      kerf_diag_list_add (lx->diags, KERF_SEVERITY_ERROR, loc, NULL,
-                          "bundle the source first (kerf_dts_bundle / the kerf CLI does this)",
-                          "/include/ \"%s\" is not allowed here: no file access", shown);
-      return;
-    }
-  if (lx->depth >= KERF_DTS_MAX_INCLUDE_DEPTH)
-    {
-      kerf_diag_error (lx->diags, loc, "includes nested too deeply (more than %d levels)",
-                       KERF_DTS_MAX_INCLUDE_DEPTH);
-      return;
-    }
-  g_autofree char *path = resolve_path (f->dir, name->str);
-  g_autofree char *shown_path = kerf_dts_printable (path, strlen (path), G_MAXSIZE);
-  g_autofree char *real = realpath (path, NULL);
-  if (real != NULL)
-    for (guint i = 0; i <= lx->depth; i++)
-      if (lx->frames[i].real != NULL && strcmp (lx->frames[i].real, real) == 0)
-        {
-          kerf_diag_list_add (lx->diags, KERF_SEVERITY_ERROR, loc, NULL,
-                              "remove the /include/ that closes the cycle",
-                              "include cycle: \"%s\" is already being included", shown_path);
-          return;
-        }
-  char *contents = NULL;
-  gsize clen = 0;
-  g_autoptr(GError) error = NULL;
-  if (!g_file_get_contents (path, &contents, &clen, &error))
-    {
-      kerf_diag_error (lx->diags, loc, "cannot read included file \"%s\": %s",
-                       shown_path, error->message);
-      return;
-    }
-  g_ptr_array_add (lx->buffers, contents);
-  f->pos = *pp;
-  lx->depth++;
-  Frame *nf = &lx->frames[lx->depth];
-  memset (nf, 0, sizeof *nf);
-  nf->data = contents;
-  nf->len = clen;
-  nf->line = 1;
-  nf->file = g_intern_string (path);
-  nf->dir = g_path_get_dirname (path);
-  nf->real = g_steal_pointer (&real);
-}
-
 /* Skips whitespace, comments, line markers; follows /include/ and returns
  * to the includer at the end of an included file. */
 static void
@@ -423,7 +251,7 @@ skip (KerfDtsLexer *lx)
 {
   for (;;)
     {
-      Frame *f = cur (lx);
+      KerfDtsFrame *f = cur (lx);
       const char *d = f->data;
       gsize n = f->len, p = f->pos;
       gboolean pushed = FALSE;
@@ -467,14 +295,14 @@ skip (KerfDtsLexer *lx)
               else
                 p += 2;
             }
-          else if (c == '#' && p == f->line_start && line_marker (lx, f, &p))
+          else if (c == '#' && p == f->line_start && kerf_dts_lexer_line_marker (lx, f, &p))
             ;
           else if (c == '/' && n - p >= 9 && memcmp (d + p, "/include/", 9) == 0)
             {
               gsize start = p;
               p += 9;
               guint before = lx->depth;
-              do_include (lx, f, start, &p);
+              kerf_dts_lexer_include (lx, f, start, &p);
               if (lx->depth != before)
                 {
                   pushed = TRUE;
@@ -499,7 +327,7 @@ skip (KerfDtsLexer *lx)
 }
 
 static void
-set_tok (KerfDtsToken *tok, KerfDtsTokKind kind, Frame *f, gsize start, gsize end)
+set_tok (KerfDtsToken *tok, KerfDtsTokKind kind, KerfDtsFrame *f, gsize start, gsize end)
 {
   tok->kind = kind;
   tok->raw = f->data + start;
@@ -510,7 +338,7 @@ set_tok (KerfDtsToken *tok, KerfDtsTokKind kind, Frame *f, gsize start, gsize en
 }
 
 static void
-lex_number (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
+lex_number (KerfDtsLexer *lx, KerfDtsFrame *f, gsize p, KerfDtsToken *tok)
 {
   const char *d = f->data;
   gsize n = f->len, start = p;
@@ -591,7 +419,7 @@ lex_number (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
 }
 
 static void
-lex_char_literal (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
+lex_char_literal (KerfDtsLexer *lx, KerfDtsFrame *f, gsize p, KerfDtsToken *tok)
 {
   const char *d = f->data;
   gsize n = f->len, start = p;
@@ -624,12 +452,12 @@ lex_char_literal (KerfDtsLexer *lx, Frame *f, gsize p, KerfDtsToken *tok)
 static void
 lex_token (KerfDtsLexer *lx, KerfDtsLexMode mode, KerfDtsToken *tok)
 {
-  Frame *f = cur (lx);
+  KerfDtsFrame *f = cur (lx);
   const char *d = f->data;
   gsize n = f->len, p = f->pos;
 
   memset (tok, 0, sizeof *tok);
-  tok->loc = loc_at (f, p);
+  tok->loc = kerf_dts_frame_loc (f, p);
   if (p >= n)
     {
       set_tok (tok, KERF_TOK_EOF, f, p, p);
@@ -639,7 +467,7 @@ lex_token (KerfDtsLexer *lx, KerfDtsLexMode mode, KerfDtsToken *tok)
 
   if (c == '"')
     {
-      gsize end = scan_string (f, p);
+      gsize end = kerf_dts_frame_scan_string (f, p);
       if (end == 0)
         {
           /* resync at the end of the opening line */
@@ -800,7 +628,7 @@ void
 kerf_dts_lexer_next (KerfDtsLexer *lx, KerfDtsLexMode mode, KerfDtsToken *tok)
 {
   skip (lx);
-  Frame *f = cur (lx);
+  KerfDtsFrame *f = cur (lx);
   lx->tok_depth = lx->depth;
   lx->tok_pos = f->pos;
   lx->tok_line = f->line;
@@ -814,7 +642,7 @@ kerf_dts_lexer_relex (KerfDtsLexer *lx, KerfDtsLexMode mode, KerfDtsToken *tok)
 {
   if (lx->depth != lx->tok_depth)
     return;  /* cannot happen: only skip() changes frames */
-  Frame *f = cur (lx);
+  KerfDtsFrame *f = cur (lx);
   f->pos = lx->tok_pos;
   f->line = lx->tok_line;
   f->line_start = lx->tok_line_start;
@@ -838,7 +666,7 @@ kerf_dts_lexer_set_top_path (KerfDtsLexer *lx, const char *path)
 void
 kerf_dts_lexer_seek (KerfDtsLexer *lx, gsize pos, guint32 line, gsize line_start)
 {
-  Frame *f = cur (lx);
+  KerfDtsFrame *f = cur (lx);
   f->pos = MIN (pos, f->len);
   f->line = line;
   f->line_start = line_start;
@@ -848,30 +676,6 @@ gsize
 kerf_dts_lexer_offset (KerfDtsLexer *lx)
 {
   return cur (lx)->pos;
-}
-
-GBytes *
-kerf_dts_lexer_read_incbin (KerfDtsLexer *lx, const char *name, KerfLoc loc)
-{
-  g_autofree char *shown = kerf_dts_printable (name, strlen (name), G_MAXSIZE);
-  if (lx->flags & KERF_DTS_PARSE_NO_FILE_ACCESS)
-    {
-      kerf_diag_list_add (lx->diags, KERF_SEVERITY_ERROR, loc, NULL,
-                          "bundle the source first (kerf_dts_bundle / the kerf CLI does this)",
-                          "/incbin/ (\"%s\") is not allowed here: no file access", shown);
-      return NULL;
-    }
-  g_autofree char *path = resolve_path (cur (lx)->dir, name);
-  char *contents = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-  if (!g_file_get_contents (path, &contents, &len, &error))
-    {
-      g_autofree char *shown_path = kerf_dts_printable (path, strlen (path), G_MAXSIZE);
-      kerf_diag_error (lx->diags, loc, "cannot read /incbin/ file \"%s\": %s", shown_path, error->message);
-      return NULL;
-    }
-  return g_bytes_new_take (contents, len);
 }
 
 char *
