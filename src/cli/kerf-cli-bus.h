@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include "kerf-cli.h"
+#include "kerf-json.h"
 #include "kerf-dbus-generated.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,17 @@ int kerf_cli_open_instance (KerfCliGlobal     *global,
                             gint               id,
                             KerfCliBus       **bus_out,
                             KerfDBusInstance **instance_out);
+
+/* ---- printing an instance (src/cli/kerf-cmd-show.c) ---------------- */
+
+/* The instance's JSON object (docs/cli-json.md). */
+void  kerf_cli_instance_json (KerfJson *json, KerfDBusInstance *inst);
+/* The instance as an indented block of text on stdout. */
+void  kerf_cli_instance_print (KerfDBusInstance *inst);
+/* One or the other, as `global` asks. */
+void  kerf_cli_instance_show (KerfCliGlobal *global, KerfDBusInstance *inst);
+/* Its device references joined with ','; "" when none. */
+char *kerf_cli_instance_devices (KerfDBusInstance *inst);
 
 /* An empty a{sv} (floating). */
 GVariant *kerf_cli_empty_options (void);

@@ -66,6 +66,7 @@ int kerf_cmd_validate_remote (KerfCliGlobal *global, const char *path);
 int kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv);
 int kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv);
 int kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv);
+/* src/cli/kerf-cmd-show.c */
 int kerf_cmd_show (KerfCliGlobal *global, int argc, char **argv);
 
 /* Life cycle: src/cli/kerf-cmd-lifecycle.c */
