@@ -1,6 +1,6 @@
 /* test-model.c — the resource model on trees built with the kerf-dt.h
- * setters: the three schemas, locations, schema errors, the kernel
- * baseline (golden DTS) and model -> state tree -> model round trips. */
+ * setters: the schemas, locations, schema errors and model -> state tree
+ * -> model round trips.  The kernel form is in test-model-kernel.c. */
 #include "config.h"
 
 #include <string.h>
@@ -8,94 +8,7 @@
 #include "kerf-dts.h"
 #include "kerf-error.h"
 #include "kerf-model.h"
-#include "model-test-util.h"
-
-/* ---- trees ---------------------------------------------------------- */
-
-/* The seed README's baseline, one line per property so locations differ. */
-static KerfDtTree *
-seed_tree (gboolean with_ids)
-{
-  KerfDtTree *tree = kerf_dt_tree_new ();
-  KerfDtNode *res, *cpus, *mem, *devs, *eth, *nvme;
-  guint32 host[] = { 0, 1, 2, 3 };
-  guint32 avail[28];
-
-  for (guint i = 0; i < 28; i++)
-    avail[i] = i + 4;
-  tree->dialect = KERF_DT_DIALECT_MULTIKERNEL_V1;
-  tree->root->loc = L (3);
-  kerf_dt_node_set_string (tree->root, "compatible", "linux,multikernel-host", L (4));
-  res = node (tree->root, "resources", 6);
-  cpus = node (res, "cpus", 7);
-  kerf_dt_node_set_u32 (cpus, "total", 32, L (8));
-  kerf_dt_node_set_u32_array (cpus, "host-reserved", host, 4, L (9));
-  kerf_dt_node_set_u32_array (cpus, "available", avail, 28, L (10));
-  mem = node (res, "memory", 13);
-  kerf_dt_node_set_u64 (mem, "total-bytes", G_GUINT64_CONSTANT (0x400000000), L (14));
-  kerf_dt_node_set_u64 (mem, "host-reserved-bytes", 0x80000000u, L (15));
-  kerf_dt_node_set_u32 (mem, "memory-pool-base", 0x80000000u, L (16));  /* one cell */
-  kerf_dt_node_set_u64 (mem, "memory-pool-bytes", G_GUINT64_CONSTANT (0x380000000), L (17));
-  devs = node (res, "devices", 20);
-  eth = node (devs, "ethernet@0", 21);
-  kerf_dt_node_add_label (eth, "eth0");
-  kerf_dt_node_set_string (eth, "compatible", "intel,i40e", L (22));
-  kerf_dt_node_set_string (eth, "pci-id", "0000:01:00.0", L (23));
-  kerf_dt_node_set_u32 (eth, "sriov-vfs", 8, L (24));
-  kerf_dt_node_set_u32 (eth, "host-reserved-vf", 0, L (25));
-  set_ids (eth, "available-vfs", "1 2 3 4 5 6 7", 26);
-  nvme = node (devs, "storage@0", 29);
-  kerf_dt_node_add_label (nvme, "nvme0");
-  kerf_dt_node_set_string (nvme, "compatible", "nvme", L (30));
-  kerf_dt_node_set_string (nvme, "pci-id", "0000:02:00.0", L (31));
-  kerf_dt_node_set_u32 (nvme, "namespaces", 4, L (32));
-  kerf_dt_node_set_u32 (nvme, "host-reserved-ns", 1, L (33));
-  set_ids (nvme, "available-ns", "2 3 4", 34);
-  if (with_ids)
-    {
-      kerf_dt_node_set_u32 (eth, "vendor-id", 0x8086, L (27));
-      kerf_dt_node_set_u32 (eth, "device-id", 0x1572, L (28));
-      kerf_dt_node_set_u32 (nvme, "vendor-id", 0x144d, L (35));
-      kerf_dt_node_set_u32 (nvme, "device-id", 0xa808, L (36));
-    }
-  return tree;
-}
-
-/* SPEC §3's state file on top of the seed baseline. */
-static KerfDtTree *
-state_tree (void)
-{
-  KerfDtTree *tree = seed_tree (TRUE);
-  KerfDtNode *eth = kerf_dt_tree_lookup_label (tree, "eth0");
-  KerfDtNode *nvme = kerf_dt_tree_lookup_label (tree, "nvme0");
-  KerfDtNode *refs = node (tree->root, "device-references", 40);
-  KerfDtNode *vf1 = node (refs, "eth0-vf@1", 41);
-  KerfDtNode *ns2 = node (refs, "nvme0-ns@2", 42);
-  KerfDtNode *insts = node (tree->root, "instances", 50);
-  KerfDtNode *web = node (insts, "web-server", 51);
-  KerfDtNode *wres = node (web, "resources", 53);
-
-  eth->phandle = 1;
-  nvme->phandle = 2;
-  vf1->phandle = 3;
-  ns2->phandle = 4;
-  kerf_dt_node_add_label (vf1, "eth0_vf1");
-  kerf_dt_node_add_label (ns2, "nvme0_ns2");
-  set_refs (vf1, "parent", "eth0", 41, 1, 0);
-  kerf_dt_node_set_u32 (vf1, "vf-id", 1, L (41));
-  set_refs (ns2, "parent", "nvme0", 42, 2, 0);
-  kerf_dt_node_set_u32 (ns2, "namespace-id", 2, L (42));
-
-  kerf_dt_node_set_u32 (web, "id", 1, L (52));
-  set_ids (wres, "cpus", "4 5 6 7", 54);
-  kerf_dt_node_set_u64 (wres, "memory-base", 0x80000000u, L (55));
-  kerf_dt_node_set_u64 (wres, "memory-bytes", 0x80000000u, L (56));
-  set_refs (wres, "devices", "eth0_vf1 nvme0", 57, 3, 2);
-  kerf_dt_node_set_u32 (wres, "numa-nodes", 0, L (58));
-  kerf_dt_node_set_string (wres, "cpu-affinity", "compact", L (59));
-  kerf_dt_node_set_string (wres, "memory-policy", "local", L (60));
-  return tree;
-}
+#include "model-test-trees.h"
 
 /* ---- nested --------------------------------------------------------- */
 
@@ -194,31 +107,6 @@ test_nested_topology (void)
 
 /* ---- flat ----------------------------------------------------------- */
 
-static KerfDtTree *
-flat_tree (gboolean u64_cpus)
-{
-  KerfDtTree *tree = kerf_dt_tree_new ();
-  KerfDtNode *res = node (tree->root, "resources", 2);
-  KerfDtNode *dev = node (node (res, "devices", 6), "enp9s0_dev", 7);
-
-  kerf_dt_node_set_string (tree->root, "compatible", "linux,multikernel-host", L (1));
-  if (u64_cpus)
-    {
-      guint64 cpus[] = { 2, 3, 4, 5 };
-      kerf_dt_node_set_u64_array (res, "cpus", cpus, 4, L (3));
-    }
-  else
-    set_ids (res, "cpus", "2 3 4 5", 3);
-  kerf_dt_node_set_u32 (res, "memory-base", 0x40000000u, L (4));
-  kerf_dt_node_set_u64 (res, "memory-bytes", G_GUINT64_CONSTANT (0x1c0000000), L (5));
-  kerf_dt_node_set_string (dev, "device-type", "pci", L (8));
-  kerf_dt_node_set_string (dev, "compatible", "pci-network", L (9));
-  kerf_dt_node_set_string (dev, "pci-id", "0000:09:00.0", L (10));
-  kerf_dt_node_set_u32 (dev, "vendor-id", 0x10ec, L (11));
-  kerf_dt_node_set_u32 (dev, "device-id", 0x8168, L (12));
-  return tree;
-}
-
 static void
 check_flat (KerfModel *model)
 {
@@ -281,90 +169,6 @@ test_even_u32_list (void)
   model = kerf_model_from_tree (tree, diags);
   assert_no_errors (diags);
   assert_ids (model->resources->available_cpus, "4 5");
-}
-
-/* ---- kernel ---------------------------------------------------------- */
-
-static void
-test_kernel_baseline_form (void)
-{
-  g_autoptr (KerfDtTree) tree = kerf_dt_tree_new ();
-  KerfDtNode *res = node (tree->root, "resources", 2);
-  KerfDtNode *m0 = node (res, "memory@0", 4), *m1 = node (res, "memory@1", 5);
-  KerfDtNode *dev = node (node (res, "devices", 6), "ethernet@0", 7);
-  KerfDtNode *plat = node (kerf_dt_node_get_child (res, "devices"), "serial@0", 11);
-  KerfDtNode *aliases = node (tree->root, "aliases", 14);
-  guint64 cpus[] = { 4, 5, 6, 7 };
-  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
-  g_autoptr (KerfModel) model = NULL;
-  KerfDevice *eth;
-
-  kerf_dt_node_set_string (tree->root, "compatible", "multikernel-v1", L (1));
-  kerf_dt_node_set_u64_array (res, "cpus", cpus, 4, L (3));
-  kerf_dt_node_set_u64 (m0, "size", 0x40000000u, L (4));
-  kerf_dt_node_set_u32 (m0, "numa-node-id", 0, L (4));
-  kerf_dt_node_set_u64 (m1, "size", 0x40000000u, L (5));
-  kerf_dt_node_set_u32 (m1, "numa-node-id", 1, L (5));
-  kerf_dt_node_set_string (dev, "device-type", "pci", L (8));
-  kerf_dt_node_set_string (dev, "pci-id", "0000:01:00.0", L (8));
-  kerf_dt_node_set_u32 (dev, "vendor-id", 0x8086, L (9));
-  kerf_dt_node_set_u32 (dev, "device-id", 0x1572, L (10));
-  kerf_dt_node_set_string (plat, "device-type", "platform", L (12));
-  kerf_dt_node_set_string (plat, "device-name", "serial8250", L (13));
-  kerf_dt_node_set_string (aliases, "eth0", "/resources/devices/ethernet@0", L (15));
-
-  model = kerf_model_from_tree (tree, diags);
-  assert_no_errors (diags);
-  g_assert_cmpint (model->schema, ==, KERF_SCHEMA_KERNEL);
-  /* 8 bytes per CPU: four CPUs, not eight */
-  assert_ids (model->resources->available_cpus, "4 5 6 7");
-  assert_ids (model->resources->host_reserved_cpus, "0 1 2 3");
-  g_assert_cmpuint (model->resources->pool_bytes, ==, 0x80000000u);
-  eth = kerf_resources_find_device (model->resources, "eth0");  /* named by its alias */
-  g_assert_nonnull (eth);
-  g_assert_cmpuint (eth->vendor_id, ==, 0x8086);
-  g_assert_nonnull (kerf_resources_find_device (model->resources, "serial@0"));
-  g_assert_cmpstr (kerf_resources_find_device (model->resources, "serial@0")->device_name, ==,
-                   "serial8250");
-}
-
-/* What the kernel gives back from device_tree (kernel-abi.md "Pool tree"). */
-static void
-test_kernel_pool_tree (void)
-{
-  g_autoptr (KerfDtTree) tree = kerf_dt_tree_new ();
-  KerfDtNode *res = node (tree->root, "resources", 2);
-  KerfDtNode *m0 = node (res, "memory@80000000", 4), *m1 = node (res, "memory@100000000", 5);
-  KerfDtNode *bridge = node (tree->root, "pci@0", 8);
-  KerfDtNode *nic = node (bridge, "ethernet@1,0", 9);
-  guint64 cpus[] = { 4, 5, 6, 7 }, free_cpus[] = { 6, 7 };
-  guint64 reg0[] = { 0x80000000u, 0x80000000u }, reg1[] = { 0x100000000u, 0x40000000u };
-  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
-  g_autoptr (KerfModel) model = NULL;
-  KerfDevice *dev;
-
-  kerf_dt_node_set_string (tree->root, "compatible", "multikernel-v1", L (1));
-  kerf_dt_node_set_u64_array (res, "cpus", cpus, 4, L (3));
-  kerf_dt_node_set_u64_array (res, "cpus-available", free_cpus, 2, L (3));
-  kerf_dt_node_set_string (m0, "device_type", "memory", L (4));
-  kerf_dt_node_set_u64_array (m0, "reg", reg0, 2, L (4));
-  kerf_dt_node_set_u32 (m0, "numa-node-id", 0, L (4));
-  kerf_dt_node_set_u64_array (m1, "reg", reg1, 2, L (5));
-  kerf_dt_node_set_string (nic, "pci-id", "0000:01:00.0", L (10));
-  kerf_dt_node_set_u32 (nic, "vendor-id", 0x8086, L (11));
-  kerf_dt_node_set_u32 (nic, "device-id", 0x1572, L (12));
-  kerf_dt_node_set_string (node (tree->root, "aliases", 14), "eth0", "/pci@0/ethernet@1,0", L (15));
-
-  model = kerf_model_from_tree (tree, diags);
-  assert_no_errors (diags);
-  g_assert_cmpint (model->schema, ==, KERF_SCHEMA_KERNEL);
-  g_assert_cmpuint (model->resources->pool_base, ==, 0x80000000u);
-  g_assert_cmpuint (model->resources->pool_bytes, ==, 0xc0000000u);
-  g_assert_cmpuint (model->resources->total_bytes, ==, 0x140000000u);
-  dev = kerf_resources_find_device (model->resources, "eth0");
-  g_assert_nonnull (dev);
-  g_assert_cmpstr (dev->device_type, ==, "pci");
-  g_assert_cmpstr (dev->pci_id, ==, "0000:01:00.0");
 }
 
 /* ---- state: references and instances -------------------------------- */
@@ -562,103 +366,6 @@ test_error_schema_mix (void)
   assert_diag (diags, 0, "t.dts:6:1: error: /resources mixes the nested and flat schemas", NULL);
 }
 
-/* ---- kernel baseline ------------------------------------------------- */
-
-static void
-test_kernel_baseline_golden (void)
-{
-  g_autoptr (KerfDtTree) tree = seed_tree (TRUE);
-  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
-  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KerfDtTree) kernel = kerf_model_to_kernel_baseline (model, &error);
-  g_autofree char *dts = NULL;
-
-  g_assert_no_error (error);
-  dts = kerf_dts_print (kernel);
-  assert_golden ("seed-kernel-baseline.dts", dts);
-
-  /* field by field too, so a golden regenerated by mistake still fails */
-  {
-    KerfDtNode *res = kerf_dt_tree_lookup_path (kernel, "/resources");
-    KerfDtProp *cpus = kerf_dt_node_get_prop (res, "cpus");
-    KerfDtNode *m0 = kerf_dt_tree_lookup_path (kernel, "/resources/memory@0");
-    KerfDtNode *eth = kerf_dt_tree_lookup_path (kernel, "/resources/devices/ethernet@0");
-    guint64 v;
-    guint32 u;
-    g_assert_cmpstr (kerf_dt_prop_get_string (kerf_dt_node_get_prop (kernel->root, "compatible")),
-                     ==, "multikernel-v1");
-    g_assert_cmpuint (cpus->value->len, ==, 28 * 8);
-    g_assert_true (kerf_dt_prop_get_u64 (kerf_dt_node_get_prop (m0, "size"), &v));
-    g_assert_cmpuint (v, ==, G_GUINT64_CONSTANT (0x380000000));
-    g_assert_true (kerf_dt_prop_get_u32 (kerf_dt_node_get_prop (m0, "numa-node-id"), 0, &u));
-    g_assert_cmpuint (u, ==, 0);
-    g_assert_null (kerf_dt_tree_lookup_path (kernel, "/resources/memory@1"));
-    g_assert_cmpstr (kerf_dt_prop_get_string (kerf_dt_node_get_prop (eth, "device-type")), ==, "pci");
-    g_assert_cmpuint (kerf_dt_node_get_prop (eth, "vendor-id")->value->len, ==, 4);
-    g_assert_null (kerf_dt_node_get_prop (eth, "compatible"));  /* only what the ABI lists */
-    g_assert_cmpstr (kerf_dt_prop_get_string (
-                       kerf_dt_node_get_prop (kerf_dt_tree_lookup_path (kernel, "/aliases"), "nvme0")),
-                     ==, "/resources/devices/storage@0");
-  }
-}
-
-static void
-test_kernel_baseline_numa (void)
-{
-  g_autoptr (KerfModel) model = kerf_model_new ();
-  KerfResources *res = model->resources = kerf_resources_new ();
-  KerfNumaNode *n0 = kerf_numa_node_new (0), *n1 = kerf_numa_node_new (1);
-  KerfDevice *serial = kerf_device_new ("serial0");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KerfDtTree) kernel = NULL;
-  g_autofree char *dts = NULL;
-  guint32 cpu = 4;
-
-  g_array_append_val (res->available_cpus, cpu);
-  res->total_cpus = 8;
-  /* pool 0x0_8000_0800 .. 0x3_0000_0000 spans both nodes; node 1 starts at
-   * 0x2_0000_0000; the start is not page aligned */
-  res->pool_base = 0x80000800u;
-  res->pool_bytes = G_GUINT64_CONSTANT (0x300000000) - 0x80000800u;
-  n0->memory_base = 0;
-  n0->memory_size = G_GUINT64_CONSTANT (0x200000000);
-  n1->memory_base = G_GUINT64_CONSTANT (0x200000000);
-  n1->memory_size = G_GUINT64_CONSTANT (0x200000000);
-  g_ptr_array_add (res->numa_nodes, n0);
-  g_ptr_array_add (res->numa_nodes, n1);
-  serial->node_name = g_strdup ("serial@3f8");
-  serial->device_type = g_strdup ("platform");
-  serial->device_name = g_strdup ("serial8250");
-  g_ptr_array_add (res->devices, serial);
-
-  kernel = kerf_model_to_kernel_baseline (model, &error);
-  g_assert_no_error (error);
-  dts = kerf_dts_print (kernel);
-  assert_golden ("numa-kernel-baseline.dts", dts);
-}
-
-static void
-test_kernel_baseline_errors (void)
-{
-  g_autoptr (KerfDtTree) tree = seed_tree (FALSE);
-  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
-  g_autoptr (KerfModel) model = kerf_model_from_tree (tree, diags);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KerfDtTree) kernel = NULL;
-
-  kernel = kerf_model_to_kernel_baseline (model, &error);
-  g_assert_null (kernel);
-  g_assert_error (error, KERF_ERROR, KERF_ERROR_VALIDATION_FAILED);
-  g_assert_nonnull (strstr (error->message, "t.dts:21:1: PCI device eth0 lacks vendor-id, device-id"));
-  g_assert_nonnull (strstr (error->message, "t.dts:29:1: PCI device nvme0 lacks vendor-id, device-id"));
-
-  g_clear_error (&error);
-  g_clear_pointer (&model->resources, kerf_resources_free);
-  g_assert_null (kerf_model_to_kernel_baseline (model, &error));
-  g_assert_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT);
-}
-
 /* ---- round trips ----------------------------------------------------- */
 
 static void
@@ -706,35 +413,6 @@ test_round_trip_dtb (void)
   again = kerf_model_from_tree_full (back, KERF_MODEL_READ_FROM_BLOB, diags);
   assert_no_errors (diags);
   assert_models_equal (model, again);
-}
-
-/* Every schema reads into a model that the state tree keeps. */
-static void
-test_round_trip_flat_kernel (void)
-{
-  g_autoptr (KerfDtTree) flat = flat_tree (FALSE);
-  g_autoptr (KerfDiagList) diags = kerf_diag_list_new ();
-  g_autoptr (KerfModel) model = kerf_model_from_tree (flat, diags);
-  g_autoptr (KerfDtTree) state = kerf_model_to_state_tree (model);
-  g_autoptr (KerfModel) again = kerf_model_from_tree (state, diags);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (KerfDtTree) kernel = NULL;
-  g_autoptr (KerfModel) from_kernel = NULL;
-
-  assert_no_errors (diags);
-  g_assert_cmpint (again->schema, ==, KERF_SCHEMA_NESTED);
-  again->schema = model->schema;
-  assert_models_equal (model, again);
-
-  /* baseline -> kernel form -> model keeps the pool */
-  kernel = kerf_model_to_kernel_baseline (model, &error);
-  g_assert_no_error (error);
-  from_kernel = kerf_model_from_tree (kernel, diags);
-  assert_no_errors (diags);
-  g_assert_cmpint (from_kernel->schema, ==, KERF_SCHEMA_KERNEL);
-  assert_ids (from_kernel->resources->available_cpus, "2 3 4 5");
-  g_assert_cmpuint (from_kernel->resources->pool_bytes, ==, model->resources->pool_bytes);
-  g_assert_nonnull (kerf_resources_find_device (from_kernel->resources, "enp9s0_dev"));
 }
 
 /* Every property of a state tree replaced by each malformed shape in turn:
@@ -796,8 +474,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/flat", test_flat);
   g_test_add_func ("/model/flat-blob", test_flat_blob);
   g_test_add_func ("/model/even-u32-list", test_even_u32_list);
-  g_test_add_func ("/model/kernel-baseline-form", test_kernel_baseline_form);
-  g_test_add_func ("/model/kernel-pool-tree", test_kernel_pool_tree);
   g_test_add_func ("/model/state", test_state);
   g_test_add_func ("/model/device-names", test_device_names);
   g_test_add_func ("/model/device-ref-names", test_device_ref_names);
@@ -805,12 +481,8 @@ main (int argc, char **argv)
   g_test_add_func ("/model/error/shapes", test_error_shapes);
   g_test_add_func ("/model/error/references", test_error_references);
   g_test_add_func ("/model/error/schema-mix", test_error_schema_mix);
-  g_test_add_func ("/model/kernel-baseline/golden", test_kernel_baseline_golden);
-  g_test_add_func ("/model/kernel-baseline/numa", test_kernel_baseline_numa);
-  g_test_add_func ("/model/kernel-baseline/errors", test_kernel_baseline_errors);
   g_test_add_func ("/model/round-trip/state", test_round_trip_state);
   g_test_add_func ("/model/round-trip/dtb", test_round_trip_dtb);
-  g_test_add_func ("/model/round-trip/flat-kernel", test_round_trip_flat_kernel);
   g_test_add_func ("/model/malformed-everywhere", test_malformed_everywhere);
   return g_test_run ();
 }
