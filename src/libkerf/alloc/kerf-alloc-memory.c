@@ -51,31 +51,60 @@ kerf_alloc_free_memory (const KerfModel *state, const char *exclude)
 {
   GArray *holes = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autoptr(GArray) ranges = NULL;
-  guint64 cursor, pool_end;
+  g_autoptr(GArray) chunks = NULL;
+  guint first = 0;   /* first range that may still reach into a later chunk */
 
   if (state == NULL || state->resources == NULL || state->resources->pool_bytes == 0)
     return holes;
-  cursor = state->resources->pool_base;
-  pool_end = range_end (cursor, state->resources->pool_bytes);
+  chunks = kerf_resources_pool_chunks (state->resources);
   ranges = kerf_alloc_instance_ranges (state, exclude);
-  for (guint i = 0; i < ranges->len && cursor < pool_end; i++)
+  for (guint c = 0; c < chunks->len; c++)
     {
-      const KerfRange *r = &g_array_index (ranges, KerfRange, i);
-      guint64 end = range_end (r->base, r->size);
+      const KerfPoolChunk *chunk = &g_array_index (chunks, KerfPoolChunk, c);
+      guint64 cursor = chunk->base;
+      guint64 chunk_end = range_end (chunk->base, chunk->size);
 
-      if (r->base > cursor)
+      /* ranges are sorted by base: those ending before this chunk are done */
+      while (first < ranges->len
+             && range_end (g_array_index (ranges, KerfRange, first).base,
+                           g_array_index (ranges, KerfRange, first).size) <= chunk->base)
+        first++;
+      for (guint i = first; i < ranges->len && cursor < chunk_end; i++)
         {
-          guint64 hole[2] = { cursor, MIN (r->base, pool_end) - cursor };
+          const KerfRange *r = &g_array_index (ranges, KerfRange, i);
+          guint64 end = range_end (r->base, r->size);
+
+          if (r->base >= chunk_end)
+            break;
+          if (r->base > cursor)
+            {
+              guint64 hole[2] = { cursor, r->base - cursor };
+              g_array_append_vals (holes, hole, 2);
+            }
+          cursor = MAX (cursor, end);
+        }
+      if (cursor < chunk_end)
+        {
+          guint64 hole[2] = { cursor, chunk_end - cursor };
           g_array_append_vals (holes, hole, 2);
         }
-      cursor = MAX (cursor, end);
-    }
-  if (cursor < pool_end)
-    {
-      guint64 hole[2] = { cursor, pool_end - cursor };
-      g_array_append_vals (holes, hole, 2);
     }
   return holes;
+}
+
+gint
+kerf_alloc_chunk_of_range (const GArray *chunks, guint64 base, guint64 size)
+{
+  guint64 end = range_end (base, size);
+
+  for (guint c = 0; chunks != NULL && c < chunks->len; c++)
+    {
+      const KerfPoolChunk *chunk = &g_array_index (chunks, KerfPoolChunk, c);
+      if (base >= chunk->base && end <= range_end (chunk->base, chunk->size)
+          && size <= G_MAXUINT64 - base)
+        return (gint) c;
+    }
+  return -1;
 }
 
 gint32
@@ -281,6 +310,19 @@ kerf_alloc_memory (const KerfModel        *state,
               return FALSE;
             }
         }
+      {
+        g_autoptr(GArray) chunks = kerf_resources_pool_chunks (res);
+
+        if (kerf_alloc_chunk_of_range (chunks, req->base, req->size) < 0)
+          {
+            g_set_error (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT,
+                         "memory range 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x "
+                         "crosses a boundary between pool chunks (the kernel keeps the pool "
+                         "as one chunk per NUMA node and places an instance inside one); "
+                         "choose a base and size inside one chunk", req->base, end);
+            return FALSE;
+          }
+      }
       for (guint w = 0; w < windows->len && !in_window; w++)
         {
           const Window *win = &g_array_index (windows, Window, w);
@@ -331,8 +373,12 @@ kerf_alloc_memory (const KerfModel        *state,
   {
     g_autofree char *want = kerf_size_format (req->size);
     g_autofree char *where = NULL;
-    GString *wh = g_string_new (NULL);
+    g_autoptr(GArray) chunks = kerf_resources_pool_chunks (res);
+    gboolean whole_pool = g_array_index (windows, Window, 0).node < 0;
+    GString *wh = g_string_new (whole_pool && chunks->len > 1 ? "inside one pool memory chunk of "
+                                                              : "in ");
 
+    /* holes never cross chunks: say so when that is why nothing fits */
     for (guint w = 0; w < windows->len; w++)
       {
         g_autofree char *d = describe_window (&g_array_index (windows, Window, w));
@@ -341,14 +387,14 @@ kerf_alloc_memory (const KerfModel        *state,
     where = g_string_free (wh, FALSE);
     if (best_size == 0)
       g_set_error (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT,
-                   "no free memory for %s (0x%" G_GINT64_MODIFIER "x bytes) in %s: "
+                   "no free memory for %s (0x%" G_GINT64_MODIFIER "x bytes) %s: "
                    "it is fully allocated", want, req->size, where);
     else
       {
         g_autofree char *big = kerf_size_format (best_size);
         g_autofree char *tot = kerf_size_format (free_total);
         g_set_error (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT,
-                     "no free memory range of %s (0x%" G_GINT64_MODIFIER "x bytes) in %s; "
+                     "no free memory range of %s (0x%" G_GINT64_MODIFIER "x bytes) %s; "
                      "the largest free hole is %s at 0x%" G_GINT64_MODIFIER "x-0x%"
                      G_GINT64_MODIFIER "x (%s free in total)", want, req->size, where, big,
                      best_base, best_base + best_size, tot);

@@ -27,8 +27,6 @@
 
 G_BEGIN_DECLS
 
-#define KERF_PAGE_SIZE G_GUINT64_CONSTANT (0x1000)
-
 /* ---- CPU lists ------------------------------------------------------ */
 
 /* "4-7,9,12-15" -> sorted guint32 array.  Errors (KERF_ERROR_INVALID_ARGUMENT)
@@ -64,8 +62,14 @@ gboolean kerf_address_parse (const char *text, guint64 *out, GError **error);
 GArray *kerf_alloc_free_cpus (const KerfModel *state, const char *exclude);
 
 /* Free holes of the memory pool, as guint64 pairs (base, size) sorted by
- * base, the instances' ranges (except `exclude`'s) cut out. */
+ * base, the instances' ranges (except `exclude`'s) cut out.  A hole never
+ * crosses a pool chunk boundary (kerf_resources_pool_chunks), since the
+ * kernel places an instance's memory inside one chunk. */
 GArray *kerf_alloc_free_memory (const KerfModel *state, const char *exclude);
+
+/* Index in `chunks` (from kerf_resources_pool_chunks) of the chunk that
+ * holds [base, base+size) completely, -1 when none does. */
+gint kerf_alloc_chunk_of_range (const GArray *chunks, guint64 base, guint64 size);
 
 /* ---- placing an instance ------------------------------------------- */
 

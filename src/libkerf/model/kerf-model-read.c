@@ -308,8 +308,15 @@ kerf_model_read_kernel (KerfModelReader *r, const KerfDtNode *resources)
         }
       else if (!kerf_model_read_number (r, chunk, "size", TRUE, &size, NULL))
         continue;
-      if (kerf_dt_node_get_prop (chunk, "numa-node-id") != NULL)
-        kerf_model_read_u32 (r, chunk, "numa-node-id", FALSE, &node_id, NULL);
+      if (kerf_dt_node_get_prop (chunk, "numa-node-id") == NULL
+          || !kerf_model_read_u32 (r, chunk, "numa-node-id", FALSE, &node_id, NULL))
+        node_id = G_MAXUINT32;
+      if (reg != NULL)
+        {
+          /* placed by the kernel: instances must stay inside one chunk */
+          KerfPoolChunk placed = { base, size, node_id > G_MAXINT32 ? -1 : (gint32) node_id };
+          g_array_append_val (res->pool_chunks, placed);
+        }
       res->pool_bytes += size;
       res->pool_bytes_loc = chunk->loc;
       end = MAX (end, base + size);

@@ -12,8 +12,6 @@
 #include "kerf-error.h"
 #include "kerf-model.h"
 
-#define KERF_PAGE_SIZE G_GUINT64_CONSTANT (0x1000)
-
 /* [A-Za-z_][A-Za-z0-9_]*: what dtc accepts as a label */
 static gboolean
 kerf_model_is_label (const char *s)
@@ -54,77 +52,6 @@ kerf_model_set_id_list (KerfDtNode *node, const char *name, const GArray *ids, g
 }
 
 /* ---- kernel baseline ------------------------------------------------ */
-
-typedef struct {
-  guint64 start, end;
-  gint64  node;   /* -1: no NUMA node */
-} KerfChunk;
-
-static gint
-kerf_chunk_cmp (gconstpointer a, gconstpointer b)
-{
-  const KerfChunk *x = a, *y = b;
-
-  return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static void
-kerf_chunks_add (GArray *chunks, guint64 start, guint64 end, gint64 node)
-{
-  /* each chunk page aligned: round the start up and the end down */
-  start = (start + KERF_PAGE_SIZE - 1) & ~(KERF_PAGE_SIZE - 1);
-  end &= ~(KERF_PAGE_SIZE - 1);
-  if (end > start)
-    {
-      KerfChunk c = { start, end, node };
-      g_array_append_val (chunks, c);
-    }
-}
-
-/* The pool split at NUMA node boundaries; parts no node covers keep no
- * numa-node-id.  Without topology, one chunk on node 0 (every machine has
- * one). */
-static GArray *
-kerf_model_pool_chunks (const KerfResources *res)
-{
-  GArray *chunks = g_array_new (FALSE, FALSE, sizeof (KerfChunk));
-  g_autoptr (GArray) spans = g_array_new (FALSE, FALSE, sizeof (KerfChunk));
-  guint64 pool_start = res->pool_base;
-  guint64 pool_end = res->pool_base + res->pool_bytes;
-  guint64 cursor = pool_start;
-
-  if (pool_end < pool_start)
-    pool_end = G_MAXUINT64;
-  if (res->numa_nodes->len == 0)
-    {
-      kerf_chunks_add (chunks, pool_start, pool_end, 0);
-      return chunks;
-    }
-  for (guint i = 0; i < res->numa_nodes->len; i++)
-    {
-      const KerfNumaNode *n = g_ptr_array_index (res->numa_nodes, i);
-      guint64 end = n->memory_base + n->memory_size;
-      KerfChunk c = { MAX (n->memory_base, pool_start), MIN (end < n->memory_base ? G_MAXUINT64 : end, pool_end), n->id };
-      if (c.end > c.start)
-        g_array_append_val (spans, c);
-    }
-  g_array_sort (spans, kerf_chunk_cmp);
-  for (guint i = 0; i < spans->len; i++)
-    {
-      KerfChunk c = g_array_index (spans, KerfChunk, i);
-      if (c.start > cursor)
-        kerf_chunks_add (chunks, cursor, c.start, -1);
-      c.start = MAX (c.start, cursor);  /* overlapping nodes: first one wins */
-      if (c.end > c.start)
-        {
-          kerf_chunks_add (chunks, c.start, c.end, c.node);
-          cursor = c.end;
-        }
-    }
-  if (cursor < pool_end)
-    kerf_chunks_add (chunks, cursor, pool_end, -1);
-  return chunks;
-}
 
 static void
 kerf_model_problem (GString *problems, KerfLoc loc, const char *format, ...) G_GNUC_PRINTF (3, 4);
@@ -234,19 +161,19 @@ kerf_model_to_kernel_baseline (const KerfModel *model, GError **error)
     kerf_model_problem (problems, res->available_cpus_loc, "the pool has no CPUs");
   kerf_model_set_id_list (resources, "cpus", res->available_cpus, TRUE);
 
-  chunks = kerf_model_pool_chunks (res);
+  chunks = kerf_resources_pool_chunks (res);
   if (chunks->len == 0)
     kerf_model_problem (problems, res->pool_bytes_loc,
                         "the memory pool holds no whole 4 KiB page (0x%" G_GINT64_MODIFIER
                         "x bytes at 0x%" G_GINT64_MODIFIER "x)", res->pool_bytes, res->pool_base);
   for (guint i = 0; i < chunks->len; i++)
     {
-      const KerfChunk *c = &g_array_index (chunks, KerfChunk, i);
+      const KerfPoolChunk *c = &g_array_index (chunks, KerfPoolChunk, i);
       g_autofree char *name = g_strdup_printf ("memory@%x", i);
       KerfDtNode *mem = kerf_dt_node_ensure_child (resources, name, KERF_LOC_NONE);
-      kerf_dt_node_set_u64 (mem, "size", c->end - c->start, KERF_LOC_NONE);
-      if (c->node >= 0)
-        kerf_dt_node_set_u32 (mem, "numa-node-id", (guint32) c->node, KERF_LOC_NONE);
+      kerf_dt_node_set_u64 (mem, "size", c->size, KERF_LOC_NONE);
+      if (c->numa_node >= 0)
+        kerf_dt_node_set_u32 (mem, "numa-node-id", (guint32) c->numa_node, KERF_LOC_NONE);
     }
 
   /* attached from the start: the aliases hold the devices' full paths */

@@ -185,6 +185,7 @@ kerf_resources_new (void)
   res->available_cpus = kerf_u32_array_new ();
   res->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) kerf_device_free);
   res->numa_nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) kerf_numa_node_free);
+  res->pool_chunks = g_array_new (FALSE, FALSE, sizeof (KerfPoolChunk));
   return res;
 }
 
@@ -197,6 +198,7 @@ kerf_resources_free (KerfResources *res)
   g_array_unref (res->available_cpus);
   g_ptr_array_unref (res->devices);
   g_ptr_array_unref (res->numa_nodes);
+  g_array_unref (res->pool_chunks);
   g_free (res);
 }
 
@@ -214,7 +216,87 @@ kerf_resources_copy (const KerfResources *res)
   copy->numa_nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) kerf_numa_node_free);
   for (guint i = 0; i < res->numa_nodes->len; i++)
     g_ptr_array_add (copy->numa_nodes, kerf_numa_node_copy (g_ptr_array_index (res->numa_nodes, i)));
+  copy->pool_chunks = g_array_copy (res->pool_chunks);
   return copy;
+}
+
+static gint
+kerf_pool_chunk_cmp (gconstpointer a, gconstpointer b)
+{
+  const KerfPoolChunk *x = a, *y = b;
+
+  return x->base < y->base ? -1 : x->base > y->base;
+}
+
+/* Appends [start, end) page aligned (start rounded up, end down). */
+static void
+kerf_pool_chunks_add (GArray *chunks, guint64 start, guint64 end, gint32 node)
+{
+  start = start > G_MAXUINT64 - (KERF_PAGE_SIZE - 1) ? G_MAXUINT64
+                                                     : (start + KERF_PAGE_SIZE - 1) & ~(KERF_PAGE_SIZE - 1);
+  end &= ~(KERF_PAGE_SIZE - 1);
+  if (end > start)
+    {
+      KerfPoolChunk c = { start, end - start, node };
+      g_array_append_val (chunks, c);
+    }
+}
+
+GArray *
+kerf_resources_pool_chunks (const KerfResources *res)
+{
+  GArray *chunks = g_array_new (FALSE, FALSE, sizeof (KerfPoolChunk));
+  g_autoptr (GArray) spans = NULL;
+  guint64 pool_end, cursor;
+
+  if (res == NULL || res->pool_bytes == 0)
+    return chunks;
+  if (res->pool_chunks != NULL && res->pool_chunks->len > 0)
+    {
+      g_array_append_vals (chunks, res->pool_chunks->data, res->pool_chunks->len);
+      g_array_sort (chunks, kerf_pool_chunk_cmp);
+      return chunks;
+    }
+  pool_end = res->pool_bytes > G_MAXUINT64 - res->pool_base ? G_MAXUINT64
+                                                            : res->pool_base + res->pool_bytes;
+  if (res->numa_nodes->len == 0)
+    {
+      kerf_pool_chunks_add (chunks, res->pool_base, pool_end, 0);
+      return chunks;
+    }
+  /* each node's share of the pool; parts no node covers stay node-less */
+  spans = g_array_new (FALSE, FALSE, sizeof (KerfPoolChunk));
+  for (guint i = 0; i < res->numa_nodes->len; i++)
+    {
+      const KerfNumaNode *n = g_ptr_array_index (res->numa_nodes, i);
+      guint64 end = n->memory_size > G_MAXUINT64 - n->memory_base ? G_MAXUINT64
+                                                                  : n->memory_base + n->memory_size;
+      guint64 lo = MAX (n->memory_base, res->pool_base), hi = MIN (end, pool_end);
+
+      if (hi > lo)
+        {
+          KerfPoolChunk c = { lo, hi - lo, (gint32) n->id };
+          g_array_append_val (spans, c);
+        }
+    }
+  g_array_sort (spans, kerf_pool_chunk_cmp);
+  cursor = res->pool_base;
+  for (guint i = 0; i < spans->len; i++)
+    {
+      KerfPoolChunk c = g_array_index (spans, KerfPoolChunk, i);
+      guint64 lo = MAX (c.base, cursor), hi = c.base + c.size;
+
+      if (c.base > cursor)
+        kerf_pool_chunks_add (chunks, cursor, c.base, -1);
+      if (hi > lo)   /* overlapping nodes: the first one wins */
+        {
+          kerf_pool_chunks_add (chunks, lo, hi, c.numa_node);
+          cursor = hi;
+        }
+    }
+  if (cursor < pool_end)
+    kerf_pool_chunks_add (chunks, cursor, pool_end, -1);
+  return chunks;
 }
 
 /* ---- device references ---------------------------------------------- */

@@ -20,6 +20,9 @@
 
 G_BEGIN_DECLS
 
+/* The page size every memory base and size is aligned to (4 KiB). */
+#define KERF_PAGE_SIZE G_GUINT64_CONSTANT (0x1000)
+
 typedef enum {
   KERF_SCHEMA_NESTED,   /* seed: resources/cpus{total,host-reserved,available}, memory{...} */
   KERF_SCHEMA_FLAT,     /* Python kerf: resources{cpus; memory-base; memory-bytes} */
@@ -78,6 +81,15 @@ typedef struct {
   KerfLoc  loc;
 } KerfNumaNode;
 
+/* One contiguous piece of the memory pool.  The kernel keeps the pool as
+ * chunks (memory@N, one per NUMA node's share) and an instance's memory must
+ * lie inside a single chunk. */
+typedef struct {
+  guint64 base;
+  guint64 size;
+  gint32  numa_node;   /* -1 when the chunk belongs to no NUMA node */
+} KerfPoolChunk;
+
 typedef struct {
   /* CPUs */
   guint32  total_cpus;             /* ids 0 .. total_cpus-1 exist */
@@ -93,6 +105,10 @@ typedef struct {
   guint64  pool_bytes;
   KerfLoc  memory_loc;
   KerfLoc  total_bytes_loc, host_reserved_bytes_loc, pool_base_loc, pool_bytes_loc;
+  /* KerfPoolChunk, ascending base: where the kernel really placed the pool
+   * (read back from a pool tree).  Empty when not known: then the chunks are
+   * the pool split at NUMA node boundaries, see kerf_resources_pool_chunks(). */
+  GArray  *pool_chunks;
 
   GPtrArray *devices;              /* KerfDevice * */
   GPtrArray *numa_nodes;           /* KerfNumaNode *, ascending id; empty = no topology */
@@ -173,6 +189,13 @@ KerfNumaNode *kerf_resources_find_numa_node (const KerfResources *res, guint32 i
 KerfNumaNode *kerf_resources_numa_node_of_cpu (const KerfResources *res, guint32 cpu);
 /* NUMA node whose memory range holds `address`, or NULL */
 KerfNumaNode *kerf_resources_numa_node_of_address (const KerfResources *res, guint64 address);
+
+/* The pool's chunks (KerfPoolChunk, ascending, page aligned, never
+ * overlapping): res->pool_chunks when the kernel told us, else the pool
+ * [pool_base, pool_base + pool_bytes) split at NUMA node boundaries exactly
+ * as kerf_model_to_kernel_baseline() asks the kernel for it (one chunk on
+ * node 0 without a topology).  Free with g_array_unref. */
+GArray *kerf_resources_pool_chunks (const KerfResources *res);
 
 /* Valid instance name: 1-63 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 gboolean kerf_instance_name_is_valid (const char *name);

@@ -53,7 +53,12 @@ static void
 check_instance (KerfValidateCtx *ctx, const KerfInstance *inst)
 {
   const KerfResources *res = ctx->res;
-  guint64 pool_end = end_of (res->pool_base, res->pool_bytes);
+  g_autoptr(GArray) chunks = kerf_resources_pool_chunks (res);
+  /* the pool's real end: chunks read back from the kernel may have gaps */
+  guint64 pool_end = chunks->len > 0
+      ? end_of (g_array_index (chunks, KerfPoolChunk, chunks->len - 1).base,
+                g_array_index (chunks, KerfPoolChunk, chunks->len - 1).size)
+      : end_of (res->pool_base, res->pool_bytes);
   guint64 end = end_of (inst->memory_base, inst->memory_bytes);
   KerfLoc base_loc = kerf_validate_loc (inst->memory_base_loc, inst->loc);
   KerfLoc size_loc = kerf_validate_loc (inst->memory_bytes_loc, inst->loc);
@@ -109,6 +114,29 @@ check_instance (KerfValidateCtx *ctx, const KerfInstance *inst)
                             "instance '%s': memory " HEX "-" HEX " extends beyond the memory pool "
                             HEX "-" HEX, inst->name, inst->memory_base, end,
                             res->pool_base, pool_end);
+    }
+  else
+    {
+      /* inside the pool but across chunks: the kernel cannot place it */
+      if (chunks->len > 1 && kerf_alloc_chunk_of_range (chunks, inst->memory_base,
+                                                         inst->memory_bytes) < 0)
+        {
+          g_autofree char *moved = suggest_base (ctx, inst, "move it to base ");
+          GString *list = g_string_new (NULL);
+
+          for (guint c = 0; c < chunks->len; c++)
+            {
+              const KerfPoolChunk *ch = &g_array_index (chunks, KerfPoolChunk, c);
+              g_string_append_printf (list, "%s" HEX "-" HEX, c ? ", " : "", ch->base,
+                                      end_of (ch->base, ch->size));
+            }
+          kerf_validate_report (ctx, "MA2", kerf_validate_loc (inst->memory_bytes_loc, base_loc),
+                                moved,
+                                "instance '%s': memory " HEX "-" HEX " is not inside one chunk "
+                                "of the memory pool (%s); the kernel places an instance inside "
+                                "one chunk", inst->name, inst->memory_base, end, list->str);
+          g_string_free (list, TRUE);
+        }
     }
 }
 
