@@ -218,6 +218,7 @@ kerf_print_dry_run_json (const char *name, const char *object_path)
 int
 kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
 {
+  g_autofree char *name_problem = NULL;
   KerfSpecArgs args = { 0 };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (KerfCliBus) bus = NULL;
@@ -247,9 +248,10 @@ kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
     status = kerf_cli_usage_error ("create", "the instance NAME is required");
   else if (argc > 2)
     status = kerf_cli_usage_error ("create", "unexpected argument '%s'", argv[2]);
-  else if (!kerf_instance_name_is_valid (name))
-    status = kerf_cli_usage_error ("create", "invalid instance name '%s': use 1-63 of "
-                                   "A-Z a-z 0-9 _ . -, not starting with '.' or '-'", name);
+  else if ((name_problem = kerf_instance_name_problem (name)) != NULL)
+    status = kerf_cli_usage_error ("create", "invalid instance name '%s': %s; use 1-63 of "
+                                   "A-Z a-z 0-9 _ . -, not starting with '.' or '-'",
+                                   name, name_problem);
   else if (args.cpus == NULL && args.cpu_count == 0)
     status = kerf_cli_usage_error ("create", "give the CPUs: --cpus=LIST or --cpu-count=N");
   else if (args.memory == NULL)

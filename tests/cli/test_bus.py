@@ -216,6 +216,9 @@ def test_create(t):
     r = k('create', 'big', '--cpus=20', '--memory=64GB')
     t.ok(r.rc in (1, 3), 'create with too much memory fails', r)
 
+    r = k('create', 'a b', '--cpus=4', '--memory=1GB')
+    t.rc(r, 2, 'create with a space in the name')
+    t.contains(r.err, "it contains ' '", 'bad name: says which character', r)
     for args, what in [
         (['-bad', '--cpus=4', '--memory=1G'], 'bad name'),
         (['x' * 64, '--cpus=4', '--memory=1GB'], 'name too long'),

@@ -282,6 +282,26 @@ test_device_ref_names (void)
   g_assert_false (kerf_instance_name_is_valid ("-x"));
   g_assert_false (kerf_instance_name_is_valid ("a/b"));
   g_assert_false (kerf_instance_name_is_valid ("0123456789012345678901234567890123456789012345678901234567890123"));
+  g_assert_false (kerf_instance_name_is_valid (NULL));
+  g_assert_null (kerf_instance_name_problem ("web-server.1_a"));
+  {
+    static const struct { const char *name, *problem; } cases[] = {
+      { "", "it is empty" },
+      { ".hidden", "it starts with '.'" },
+      { "-x", "it starts with '-'" },
+      { "a/b", "it contains '/'" },
+      { "a\tb", "it contains the byte 0x09" },
+      { "0123456789012345678901234567890123456789012345678901234567890123",
+        "it is 64 characters long (at most 63)" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *problem = kerf_instance_name_problem (cases[i].name);
+
+        g_assert_cmpstr (problem, ==, cases[i].problem);
+      }
+  }
 }
 
 /* ---- schema errors --------------------------------------------------- */

@@ -417,20 +417,31 @@ kerf_instance_copy (const KerfInstance *inst)
   return copy;
 }
 
+char *
+kerf_instance_name_problem (const char *name)
+{
+  gsize len = name != NULL ? strlen (name) : 0;
+
+  if (len == 0)
+    return g_strdup ("it is empty");
+  if (len > 63)
+    return g_strdup_printf ("it is %" G_GSIZE_FORMAT " characters long (at most 63)", len);
+  if (name[0] == '.' || name[0] == '-')
+    return g_strdup_printf ("it starts with '%c'", name[0]);
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (name[i]) && name[i] != '_' && name[i] != '.' && name[i] != '-')
+      return g_ascii_isprint (name[i])
+               ? g_strdup_printf ("it contains '%c'", name[i])
+               : g_strdup_printf ("it contains the byte 0x%02x", (guchar) name[i]);
+  return NULL;
+}
+
 gboolean
 kerf_instance_name_is_valid (const char *name)
 {
-  gsize len;
+  g_autofree char *problem = kerf_instance_name_problem (name);
 
-  if (name == NULL)
-    return FALSE;
-  len = strlen (name);
-  if (len < 1 || len > 63 || name[0] == '.' || name[0] == '-')
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (name[i]) && name[i] != '_' && name[i] != '.' && name[i] != '-')
-      return FALSE;
-  return TRUE;
+  return problem == NULL;
 }
 
 /* ---- the model ------------------------------------------------------ */

@@ -199,6 +199,10 @@ GArray *kerf_resources_pool_chunks (const KerfResources *res);
 
 /* Valid instance name: 1-63 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 gboolean kerf_instance_name_is_valid (const char *name);
+/* Why `name` breaks that rule ("it starts with '-'", "it contains ' '"),
+ * NULL when it is valid: the one statement of the rule, for every message
+ * that has to say what to change. */
+char    *kerf_instance_name_problem (const char *name);
 
 /* ---- reading -------------------------------------------------------- */
 

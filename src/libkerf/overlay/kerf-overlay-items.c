@@ -241,11 +241,13 @@ kerf_overlay_instance_pci_ids (const KerfInstance  *inst,
 gboolean
 kerf_overlay_check_name (const char *name, GError **error)
 {
-  if (kerf_instance_name_is_valid (name))
+  g_autofree char *problem = kerf_instance_name_problem (name);
+
+  if (problem == NULL)
     return TRUE;
   g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-               "invalid instance name '%s': 1-63 characters of [A-Za-z0-9_.-], "
-               "not starting with '.' or '-'", name != NULL ? name : "");
+               "invalid instance name '%s': %s (1-63 characters of [A-Za-z0-9_.-], "
+               "not starting with '.' or '-')", name != NULL ? name : "", problem);
   return FALSE;
 }
 

@@ -156,28 +156,6 @@ kerf_validate_inventory (KerfValidateCtx *ctx)
     }
 }
 
-/* The model's rule, repeated so the validator needs no model code.
- * Returns why `name` is not valid, or NULL when it is: "invalid" alone
- * does not tell the user which character to change. */
-static char *
-name_problem (const char *name)
-{
-  gsize len = name ? strlen (name) : 0;
-
-  if (len == 0)
-    return g_strdup ("it is empty");
-  if (len > 63)
-    return g_strdup_printf ("it is %" G_GSIZE_FORMAT " characters long (at most 63)", len);
-  if (name[0] == '.' || name[0] == '-')
-    return g_strdup_printf ("it starts with '%c'", name[0]);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (name[i]) && name[i] != '_' && name[i] != '.' && name[i] != '-')
-      return g_ascii_isprint (name[i])
-               ? g_strdup_printf ("it contains '%c'", name[i])
-               : g_strdup_printf ("it contains the byte 0x%02x", (guchar) name[i]);
-  return NULL;
-}
-
 void
 kerf_validate_global (KerfValidateCtx *ctx)
 {
@@ -193,7 +171,7 @@ kerf_validate_global (KerfValidateCtx *ctx)
       const KerfInstance *inst = g_ptr_array_index (instances, i);
       const char *name = inst->name ? inst->name : "";
       const KerfInstance *first;
-      g_autofree char *problem = name_problem (name);
+      g_autofree char *problem = kerf_instance_name_problem (name);
 
       if (problem != NULL)
         kerf_validate_report (ctx, "I3", inst->loc,
