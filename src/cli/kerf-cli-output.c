@@ -99,12 +99,6 @@ kerf_cli_format_id_list (GVariant *au)
 }
 
 char *
-kerf_cli_format_size (guint64 bytes)
-{
-  return bytes == 0 ? g_strdup ("") : kerf_size_format (bytes);
-}
-
-char *
 kerf_cli_format_memory (guint64 base, guint64 bytes)
 {
   g_autofree char *size = NULL;

@@ -24,8 +24,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfCliTable, kerf_cli_table_free)
 
 /* An `au` of CPU (or node) ids as "4-7,9" (sorted first); "" when empty. */
 char *kerf_cli_format_id_list (GVariant *au);
-/* "2 GiB"; "" for 0. */
-char *kerf_cli_format_size (guint64 bytes);
 /* "2 GiB at 0x80000000"; "" when `bytes` is 0. */
 char *kerf_cli_format_memory (guint64 base, guint64 bytes);
 /* Local time "2024-05-01 12:00:00.123" (text) or RFC 3339 UTC (JSON). */

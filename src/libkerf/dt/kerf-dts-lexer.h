@@ -94,9 +94,6 @@ gsize kerf_dts_lexer_offset (KerfDtsLexer *lexer);
  * located error in the diagnostics. */
 GBytes *kerf_dts_lexer_read_incbin (KerfDtsLexer *lexer, const char *name, KerfLoc loc);
 
-/* Directory of the file being lexed (for /incbin/), NULL = cwd. */
-const char *kerf_dts_lexer_current_dir (KerfDtsLexer *lexer);
-
 /* "'}'", "name 'foo'", "end of file"... for messages; newly allocated. */
 char *kerf_dts_token_describe (const KerfDtsToken *tok);
 

@@ -148,12 +148,6 @@ kerf_dts_lexer_include (KerfDtsLexer *lx, KerfDtsFrame *f, gsize start, gsize *p
   nf->real = g_steal_pointer (&real);
 }
 
-const char *
-kerf_dts_lexer_current_dir (KerfDtsLexer *lx)
-{
-  return (&lx->frames[lx->depth])->dir;
-}
-
 GBytes *
 kerf_dts_lexer_read_incbin (KerfDtsLexer *lx, const char *name, KerfLoc loc)
 {
