@@ -39,6 +39,7 @@ class LoadTestCase(kerfdtest.KerfdTestCase):
     """KerfdTestCase whose kerfd has a fault control file."""
 
     verbose_daemon = True
+    malloc_arena_max = None     # MALLOC_ARENA_MAX for kerfd; None: glibc's default
 
     @classmethod
     def setUpClass(cls):
@@ -59,6 +60,8 @@ class LoadTestCase(kerfdtest.KerfdTestCase):
         log = open(self.log_path, 'a')
         env = dict(os.environ, G_DEBUG='fatal-criticals', KERF_FORBID_REAL_SYSCALLS='1',
                    KERF_EMULATED_TEST_FAULT_FILE=self.fault_file)
+        if self.malloc_arena_max is not None:
+            env['MALLOC_ARENA_MAX'] = str(self.malloc_arena_max)
         env.update(env_extra or {})
         args = [kerfdtest.KERFD, '--bus=system', '--backend=emulated',
                 '--state-dir=' + self.state_dir,
