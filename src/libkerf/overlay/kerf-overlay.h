@@ -144,6 +144,29 @@ KerfDtTree *kerf_overlay_resize_pool (const KerfResources    *old_res,
 GArray     *kerf_overlay_pool_chunks_from_tree (const KerfDtTree *pool_tree,
                                                 GError          **error);
 
+/* The pool's CPUs in a tree's /resources cpus (u64 cells: the pool tree
+ * or a kernel baseline), ascending; empty without them.  NULL with
+ * KERF_ERROR_PARSE for a malformed list or an id above 2^32-1. */
+GArray     *kerf_overlay_pool_cpus_from_tree (const KerfDtTree *tree,
+                                              GError          **error);
+
+/* Reset: fragment@0 on /resources giving back to the host everything the
+ * kernel's pool tree (`pool_tree`, as read back) holds: cpu-remove of its
+ * CPUs, device-remove of every pci-id in it, memory-remove of every
+ * memory@ chunk.  Built from the tree, not a model, so that it names
+ * exactly what the kernel has.  An empty pool is an error
+ * (KERF_ERROR_INVALID_ARGUMENT), a malformed one KERF_ERROR_PARSE. */
+KerfDtTree *kerf_overlay_empty_pool (const KerfDtTree *pool_tree,
+                                     GError          **error);
+
+/* Refill an emptied pool from `kernel_baseline`
+ * (kerf_model_to_kernel_baseline): memory-add { memory@N { size;
+ * numa-node-id? } } per memory chunk of its /resources, cpu-add of its
+ * CPUs, device-add of its PCI devices with their /aliases name as alias.
+ * Platform devices cannot move and are left out. */
+KerfDtTree *kerf_overlay_fill_pool (const KerfDtTree *kernel_baseline,
+                                    GError          **error);
+
 /* Encodes an overlay tree as a DTBO (kerf_dtb_write, /plugin/ form). */
 GBytes     *kerf_overlay_to_dtbo (const KerfDtTree *overlay,
                                   GError          **error);
