@@ -58,7 +58,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
    * device_tree for examples/baseline.dts on the default machine. */
   path = env != NULL ? g_strdup (env)
                      : g_build_filename (KERF_SOURCE_DIR, "tests", "model", "golden",
-                                         "seed-kernel-baseline.dts", NULL);
+                                         "baseline-kernel.dts", NULL);
   tree = kerf_dts_parse_file (path, diags);
   if (tree == NULL || (baseline_dtb = kerf_dtb_write (tree, &error)) == NULL)
     {

@@ -14,6 +14,11 @@
 static void
 kerf_model_read_diag_valist (KerfModelReader *r, KerfSeverity severity, KerfLoc loc,
                              const char *suggestion, const char *format, va_list args)
+  G_GNUC_PRINTF (5, 0);
+
+static void
+kerf_model_read_diag_valist (KerfModelReader *r, KerfSeverity severity, KerfLoc loc,
+                             const char *suggestion, const char *format, va_list args)
 {
   g_autofree char *message = g_strdup_vprintf (format, args);
 
