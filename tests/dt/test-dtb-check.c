@@ -431,15 +431,11 @@ static void
 test_bad_strings (void)
 {
   g_autoptr (GByteArray) b = valid_blob ();
-  g_autoptr (GByteArray) c = g_byte_array_new ();
   guint32 size_str = get32 (b->data + 32);
 
   /* name offset of the first property ("model") past the strings block */
-  g_byte_array_append (c, b->data, b->len);
-  set32 (c, 56 + 16, size_str);
-  assert_bad (c->data, c->len, "outside the strings block");
-  set32 (c, 56 + 16, 0x7fffffff);
-  assert_bad (c->data, c->len, "outside the strings block");
+  assert_bad_patch (b, 56 + 16, size_str, "outside the strings block");
+  assert_bad_patch (b, 56 + 16, 0x7fffffff, "outside the strings block");
 
   /* strings block cut so that the last name loses its NUL */
   assert_bad_patch (b, 32, size_str - 1, "not terminated inside the strings block");
@@ -453,17 +449,11 @@ test_blocks (void)
   guint32 off_st = get32 (b->data + 8), size_st = get32 (b->data + 36);
 
   /* strings block overlapping the structure block */
-  g_byte_array_append (c, b->data, b->len);
-  set32 (c, 12, off_st + 8);
-  assert_bad (c->data, c->len, "overlaps");
+  assert_bad_patch (b, 12, off_st + 8, "overlaps");
 
   /* struct block running past the end */
-  g_byte_array_set_size (c, 0);
-  g_byte_array_append (c, b->data, b->len);
-  set32 (c, 36, size_st + 0x1000);
-  assert_bad (c->data, c->len, "extends beyond");
-  set32 (c, 36, 0xfffffff0);
-  assert_bad (c->data, c->len, "extends beyond");
+  assert_bad_patch (b, 36, size_st + 0x1000, "extends beyond");
+  assert_bad_patch (b, 36, 0xfffffff0, "extends beyond");
 
   /* misaligned struct offset */
   assert_bad_patch (b, 8, off_st + 2, "aligned");
@@ -473,7 +463,6 @@ test_blocks (void)
 
   /* memory reservation map never terminated: a non-zero entry runs into
    * the end of the blob when the map starts near the end */
-  g_byte_array_set_size (c, 0);
   g_byte_array_append (c, b->data, b->len);
   set32 (c, 16, (b->len - 8) & ~7u);
   c->data[c->len - 1] = 'x';
