@@ -172,87 +172,6 @@ kerfd_spec_apply (GVariant *spec, KerfInstance *inst, KerfdSpecFlags *f, GError 
   return TRUE;
 }
 
-/* Whether [base, base+size) lies inside one of the kernel's pool chunks:
- * the kernel refuses an instance range that crosses a chunk boundary, even
- * between adjacent chunks (kernel-abi.md: "memory range is not inside one
- * pool memory chunk"). */
-static gboolean
-kerfd_in_one_chunk (const GArray *chunks, guint64 base, guint64 size)
-{
-  for (guint i = 0; i < chunks->len; i++)
-    {
-      const KerfOverlayRange *c = &g_array_index (chunks, KerfOverlayRange, i);
-
-      if (base >= c->base && size <= c->size && base - c->base <= c->size - size)
-        return TRUE;
-    }
-  return chunks->len == 0;
-}
-
-static char *
-kerfd_chunks_describe (const GArray *chunks)
-{
-  GString *out = g_string_new (NULL);
-
-  for (guint i = 0; i < chunks->len; i++)
-    {
-      const KerfOverlayRange *c = &g_array_index (chunks, KerfOverlayRange, i);
-      g_autofree char *size = kerf_size_format (c->size);
-
-      g_string_append_printf (out, "%s0x%" G_GINT64_MODIFIER "x (%s)", i > 0 ? ", " : "",
-                              c->base, size);
-    }
-  return g_string_free (out, FALSE);
-}
-
-/* The allocator sees the pool as one range; the kernel holds it in chunks
- * (one per NUMA node after init, more after resizes).  When the first fit
- * crosses a chunk boundary, try the free parts of each chunk in turn
- * (lowest first), each checked by the allocator with a fixed base so that
- * the memory policy and node rules still apply. */
-static gboolean
-kerfd_place_memory_in_chunks (const KerfModel *state, const GArray *chunks,
-                              KerfMemoryRequest *req, guint64 *base, GError **error)
-{
-  g_autoptr(GArray) holes = kerf_alloc_free_memory (state, req->exclude);
-  guint64 largest = 0;
-
-  for (guint c = 0; c < chunks->len; c++)
-    {
-      const KerfOverlayRange *ch = &g_array_index (chunks, KerfOverlayRange, c);
-
-      for (guint h = 0; h + 1 < holes->len; h += 2)
-        {
-          guint64 hb = g_array_index (holes, guint64, h);
-          guint64 he = hb + g_array_index (holes, guint64, h + 1);
-          guint64 lo = MAX (hb, ch->base);
-          guint64 hi = MIN (he, ch->base + ch->size);
-          guint64 start = (lo + KERF_PAGE_SIZE - 1) & ~(KERF_PAGE_SIZE - 1);
-          g_autoptr(GError) why = NULL;
-
-          if (hi <= start)
-            continue;
-          largest = MAX (largest, hi - start);
-          if (hi - start < req->size)
-            continue;
-          req->has_base = TRUE;
-          req->base = start;
-          if (kerf_alloc_memory (state, req, base, &why))
-            return TRUE;
-        }
-    }
-  {
-    g_autofree char *want = kerf_size_format (req->size);
-    g_autofree char *have = kerf_size_format (largest);
-    g_autofree char *list = kerfd_chunks_describe (chunks);
-
-    g_set_error (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT,
-                 "no free memory range of %s inside one pool memory chunk (the largest free "
-                 "part of a chunk is %s; the kernel's chunks: %s)", want, have, list);
-  }
-  return FALSE;
-}
-
 /* Resources another instance holds are a conflict, not a rule broken by
  * the request: ResourceConflict naming the holder (the validator would
  * say the same as ValidationFailed). */
@@ -296,11 +215,9 @@ kerfd_check_taken (const KerfModel *state, const KerfInstance *inst, const char 
 
 /* Places CPUs and memory the request left open (cpu-count, no base). */
 static gboolean
-kerfd_place (const KerfdSnapshot *s, KerfInstance *inst, const KerfdSpecFlags *f,
+kerfd_place (const KerfModel *state, KerfInstance *inst, const KerfdSpecFlags *f,
              gboolean place_cpus, gboolean place_memory, const char *exclude, GError **error)
 {
-  const KerfModel *state = s->state;
-
   if (place_cpus && f->has_cpu_count)
     {
       KerfCpuRequest req = KERF_CPU_REQUEST_INIT;
@@ -328,23 +245,10 @@ kerfd_place (const KerfdSnapshot *s, KerfInstance *inst, const KerfdSpecFlags *f
       req.numa_nodes = inst->numa_nodes;
       req.cpus = inst->cpus;
       req.exclude = exclude;
+      /* the pool's chunks are the kernel's (kerfd-engine.c): the allocator
+       * keeps the range inside one of them */
       if (!kerf_alloc_memory (state, &req, &base, error))
         return FALSE;
-      if (!kerfd_in_one_chunk (s->pool_chunks, base, inst->memory_bytes))
-        {
-          if (f->has_memory_base)
-            {
-              g_autofree char *list = kerfd_chunks_describe (s->pool_chunks);
-
-              g_set_error (error, KERF_ERROR, KERF_ERROR_RESOURCE_CONFLICT,
-                           "memory at 0x%" G_GINT64_MODIFIER "x crosses a boundary between the "
-                           "kernel's pool memory chunks (%s); choose a base inside one chunk",
-                           base, list);
-              return FALSE;
-            }
-          if (!kerfd_place_memory_in_chunks (state, s->pool_chunks, &req, &base, error))
-            return FALSE;
-        }
       inst->memory_base = base;
     }
   return TRUE;
@@ -495,7 +399,7 @@ kerfd_engine_op_create (KerfdEngine *engine, const char *name, GVariant *spec,
       g_set_error (error, KERF_ERROR, KERF_ERROR_EXISTS, "instance id %u is in use", inst->id);
       return FALSE;
     }
-  if (!kerfd_place (s, inst, &f, TRUE, TRUE, NULL, error) ||
+  if (!kerfd_place (s->state, inst, &f, TRUE, TRUE, NULL, error) ||
       !kerfd_check_taken (s->state, inst, NULL, error))
     return FALSE;
 
@@ -562,7 +466,7 @@ kerfd_engine_op_update (KerfdEngine *engine, const char *name, GVariant *spec,
       return FALSE;
     }
   /* memory moves only when its size or base was asked to change */
-  if (!kerfd_place (s, next, &f, TRUE,
+  if (!kerfd_place (s->state, next, &f, TRUE,
                     f.has_memory_base || (f.has_memory_bytes && next->memory_bytes != cur->memory_bytes),
                     name, error) ||
       !kerfd_check_taken (s->state, next, name, error))

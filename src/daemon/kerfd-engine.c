@@ -47,7 +47,6 @@ kerfd_snapshot_clear (KerfdSnapshot *s)
   g_clear_pointer (&s->baseline, g_bytes_unref);
   g_clear_pointer (&s->baseline_name, g_free);
   g_clear_pointer (&s->free_cpus, g_array_unref);
-  g_clear_pointer (&s->pool_chunks, g_array_unref);
 }
 
 static KerfdSnapshot *
@@ -59,7 +58,6 @@ kerfd_snapshot_new (void)
                                         (GDestroyNotify) kerfd_instance_info_free);
   s->transactions = g_ptr_array_new_with_free_func ((GDestroyNotify) kerfd_tx_info_free);
   s->free_cpus = g_array_new (FALSE, FALSE, sizeof (guint32));
-  s->pool_chunks = g_array_new (FALSE, FALSE, sizeof (KerfOverlayRange));
   return s;
 }
 
@@ -356,13 +354,32 @@ kerfd_engine_instance_from_kernel (const KerfKernelInstance *kinst,
 }
 
 /* The resources: the stored baseline, with the pool memory where the kernel
- * really put it. */
+ * really put it.  The pool tree is read by the model reader, which keeps
+ * each memory@N chunk's reg and numa-node-id in pool_chunks; the allocator
+ * and the validator then keep every instance inside one of those chunks, as
+ * the kernel requires.  The chunks never come from the baseline request. */
 static KerfResources *
 kerfd_engine_resources_from (KerfdSnapshot *s, const KerfDtTree *pool_tree)
 {
   g_autoptr(KerfResources) res = NULL;
-  g_autoptr(GArray) chunks = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(KerfModel) kernel_model = NULL;
+
+  if (pool_tree != NULL)
+    {
+      g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
+
+      kernel_model = kerf_model_from_tree_full (pool_tree, KERF_MODEL_READ_FROM_BLOB, diags);
+      if (kernel_model == NULL || kernel_model->resources == NULL)
+        {
+          const KerfDiag *d = kerf_diag_list_length (diags) > 0 ? kerf_diag_list_get (diags, 0)
+                                                                : NULL;
+          g_autofree char *why = d != NULL ? kerf_diag_format (d) : g_strdup ("no /resources");
+
+          g_warning ("the kernel's pool tree does not read (%s); its memory chunks are unknown, "
+                     "assuming one per NUMA node of the baseline", why);
+          g_clear_pointer (&kernel_model, kerf_model_free);
+        }
+    }
 
   if (s->baseline != NULL)
     {
@@ -376,27 +393,20 @@ kerfd_engine_resources_from (KerfdSnapshot *s, const KerfDtTree *pool_tree)
         g_warning ("the stored baseline %s no longer reads; using the kernel's pool tree",
                    s->baseline_name);
     }
-  if (res == NULL && pool_tree != NULL)
-    {
-      g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
-      g_autoptr(KerfModel) model = kerf_model_from_tree_full (pool_tree, KERF_MODEL_READ_FROM_BLOB,
-                                                               diags);
-
-      if (model != NULL && model->resources != NULL)
-        res = kerf_resources_copy (model->resources);
-    }
+  if (res == NULL && kernel_model != NULL)
+    res = kerf_resources_copy (kernel_model->resources);
   if (res == NULL)
     res = kerf_resources_new ();
 
-  if (pool_tree != NULL)
-    chunks = kerf_overlay_pool_chunks_from_tree (pool_tree, &error);
-  if (chunks != NULL && chunks->len > 0)
+  if (kernel_model != NULL && kernel_model->resources->pool_chunks->len > 0)
     {
+      const GArray *chunks = kernel_model->resources->pool_chunks;
+
       /* the kernel, not the baseline, decides where the pool is */
-      res->pool_base = g_array_index (chunks, KerfOverlayRange, 0).base;
+      g_array_set_size (res->pool_chunks, 0);
+      g_array_append_vals (res->pool_chunks, chunks->data, chunks->len);
+      res->pool_base = kernel_model->resources->pool_base;
     }
-  else if (error != NULL)
-    g_warning ("pool tree: %s", error->message);
   return g_steal_pointer (&res);
 }
 
@@ -453,10 +463,6 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
 
   if (s->initialized)
     {
-      g_autoptr(GArray) chunks = kerf_overlay_pool_chunks_from_tree (pool_tree, NULL);
-
-      if (chunks != NULL)
-        g_array_append_vals (s->pool_chunks, chunks->data, chunks->len);
       s->state = kerf_model_new ();
       s->state->resources = kerfd_engine_resources_from (s, pool_tree);
     }

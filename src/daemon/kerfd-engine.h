@@ -42,14 +42,14 @@ typedef struct {
   /* device_tree has been written (it cannot be written again; after a
    * Reset the pool is refilled by a transaction instead) */
   gboolean    kernel_has_baseline;
-  /* Baseline resources plus every instance with its real placement;
+  /* Baseline resources (with the kernel's pool chunks in
+   * resources->pool_chunks) plus every instance with its real placement;
    * NULL when not initialized. */
   KerfModel  *state;
   GHashTable *instances;      /* name -> KerfdInstanceInfo * */
   GPtrArray  *transactions;   /* KerfdTxInfo *, ascending id */
   GBytes     *baseline;       /* the baseline source as given; NULL = none */
   char       *baseline_name;
-  GArray     *pool_chunks;    /* KerfOverlayRange: the kernel's pool chunks, ascending */
   GArray     *free_cpus;      /* guint32 */
   guint64     free_memory;
 } KerfdSnapshot;

@@ -8,6 +8,7 @@ exec; status active; kill; unload; delete.
 """
 import hashlib
 import os
+import shutil
 import struct
 
 import kerfdtest
@@ -219,6 +220,48 @@ class ScenarioTest(kerfdtest.KerfdTestCase):
                                 {'cpus': V('au', [7]), 'memory-bytes': V('t', 10 * GiB)})
         self.assertIn('one pool memory chunk', msg)
         self.assertEqual(sorted(p for p in self.managed_objects() if '/Instance/' in p), [a])
+
+    def test_chunks_are_the_kernels_not_the_baselines(self):
+        """After growing the pool the kernel holds node 1's memory as two chunks
+        (8 GiB, then 2 GiB placed behind it); split by NUMA node the new baseline
+        would be one 10 GiB chunk.  kerfd places by the kernel's chunks."""
+        base = self.read_example('baseline.dts')
+        machine = base.replace(b'total-bytes = <0x0 0x400000000>', b'total-bytes = <0x6 0x0>')
+        node1 = machine.index(b'node@1')
+        machine = machine[:node1] + machine[node1:].replace(
+            b'memory-size = <0x2 0x0>', b'memory-size = <0x4 0x0>', 1)
+        grown = machine.replace(b'memory-pool-bytes = <0x0 0x380000000>',
+                                b'memory-pool-bytes = <0x4 0x0>')
+        machine_path = os.path.join(self.workdir, 'machine.dts')
+        with open(machine_path, 'wb') as f:
+            f.write(grown)
+        # a fresh emulated kernel on the bigger machine
+        self.stop_daemon()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        self.start_daemon(['--emulated-machine=' + machine_path])
+
+        def init(src, name):
+            self.call(POOL_PATH, POOL, 'Initialize', '(aysa{sv})', (src, name, {}),
+                      '(a(sssuuss)s)')
+        init(machine, 'machine-14g.dts')
+        init(grown, 'machine-16g.dts')
+        self.assertEqual(self.get(POOL_PATH, POOL, 'MemoryPoolBytes'), 16 * GiB)
+        for restart in (False, True):
+            if restart:
+                self.restart_daemon_on(machine_path)
+            msg = self.assert_error('ResourceConflict', self.create, 'big',
+                                    {'cpus': V('au', [20]), 'memory-bytes': V('t', 9 * GiB)})
+            self.assertIn('one pool memory chunk', msg)
+        b = self.create('b', {'cpus': V('au', [20]), 'memory-bytes': V('t', 8 * GiB),
+                              'numa-nodes': V('au', [1]), 'memory-policy': V('s', 'bind')})
+        self.assertEqual(self.get(b, INSTANCE, 'MemoryBase'), 0x200000000)
+        c = self.create('c', {'cpus': V('au', [21]), 'memory-bytes': V('t', 2 * GiB),
+                              'numa-nodes': V('au', [1]), 'memory-policy': V('s', 'bind')})
+        self.assertEqual(self.get(c, INSTANCE, 'MemoryBase'), 0x400000000)
+
+    def restart_daemon_on(self, machine_path):
+        self.stop_daemon()
+        self.start_daemon(['--emulated-machine=' + machine_path])
 
 
 if __name__ == '__main__':
