@@ -14,8 +14,6 @@
 #include "kerf-error.h"
 #include "kerf-model.h"
 
-#define KERF_MAX_INSTANCE_ID 2047
-
 /* What `create` and `update` accept; NULL/0 = not given. */
 typedef struct {
   char    *cpus;
@@ -160,10 +158,10 @@ kerf_spec_build (const char *command, const KerfSpecArgs *args)
     }
   if (args->id != 0)
     {
-      if (args->id < 1 || args->id > KERF_MAX_INSTANCE_ID)
+      if (args->id < KERF_INSTANCE_ID_MIN || args->id > KERF_INSTANCE_ID_MAX)
         {
-          kerf_cli_usage_error (command, "--id=%d: instance ids are 1-%d", args->id,
-                                KERF_MAX_INSTANCE_ID);
+          kerf_cli_usage_error (command, "--id=%d: instance ids are %d-%d", args->id,
+                                KERF_INSTANCE_ID_MIN, KERF_INSTANCE_ID_MAX);
           return NULL;
         }
       g_variant_dict_insert (&dict, "id", "u", (guint32) args->id);

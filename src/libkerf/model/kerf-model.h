@@ -131,6 +131,11 @@ typedef struct {
   KerfLoc           loc;
 } KerfDeviceRef;
 
+/* Instance ids fit the 11-bit field of the kernel's kexec flags
+ * (kernel-abi.md); src/kernel/kerf-syscalls.h states the same bounds. */
+#define KERF_INSTANCE_ID_MIN 1
+#define KERF_INSTANCE_ID_MAX 2047
+
 typedef struct {
   char            *name;
   guint32          id;              /* 0 = let the kernel choose */

@@ -6,8 +6,6 @@
 
 #include "kerf-validate-private.h"
 
-#define KERF_INSTANCE_ID_MAX 2047   /* kernel-abi.md: ids fit 11 bits */
-
 static KerfLoc
 res_loc (KerfValidateCtx *ctx, KerfLoc loc)
 {
