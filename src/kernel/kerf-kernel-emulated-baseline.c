@@ -64,7 +64,7 @@ read_cpus (KerfEmu *emu, const void *fdt, int res)
     return bad (emu, "/resources/cpus must be u64 cells", NULL);
   for (int i = 0; i < len / 8; i++)
     {
-      guint64 cpu = fdt64_to_cpu (p[i]);
+      guint64 cpu = fdt64_ld (&p[i]);
       if (cpu >= emu->machine->n_cpus)
         return bad (emu, "/resources/cpus names a CPU the machine does not have", NULL);
       if (emu_u64_contains (emu->pool_cpus, cpu))
@@ -101,17 +101,17 @@ read_memory (KerfEmu *emu, const void *fdt, int res)
 
       if (size_p == NULL || len != 8)
         return bad (emu, "memory chunk size must be 8 bytes: ", fdt_get_name (fdt, off, NULL));
-      size = fdt64_to_cpu (*size_p);
+      size = fdt64_ld (size_p);
       if (size == 0 || size % KERF_EMU_PAGE_SIZE != 0)
         return bad (emu, "memory chunk size must be non-zero and page aligned: ",
                     fdt_get_name (fdt, off, NULL));
       numa_p = fdt_getprop (fdt, off, "numa-node-id", &len);
       if (numa_p != NULL)
         {
-          if (len != 4 || !emu_machine_has_node (emu->machine, fdt32_to_cpu (*numa_p)))
+          if (len != 4 || !emu_machine_has_node (emu->machine, fdt32_ld (numa_p)))
             return bad (emu, "numa-node-id must be 4 bytes naming a NUMA node: ",
                         fdt_get_name (fdt, off, NULL));
-          numa = fdt32_to_cpu (*numa_p);
+          numa = fdt32_ld (numa_p);
         }
       if (!emu_machine_find_free (emu, size, numa, &base))
         return bad (emu, "memory chunk does not fit in the free RAM of its node: ",
@@ -152,15 +152,15 @@ read_devices (KerfEmu *emu, const void *fdt, int res)
           m = emu_machine_find_pci (emu->machine, pci_id);
           if (m == NULL)
             return bad (emu, "no such PCI device on this machine: ", pci_id);
-          if ((m->vendor_id != 0 && m->vendor_id != fdt32_to_cpu (*ven))
-              || (m->device_id != 0 && m->device_id != fdt32_to_cpu (*dev_id)))
+          if ((m->vendor_id != 0 && m->vendor_id != fdt32_ld (ven))
+              || (m->device_id != 0 && m->device_id != fdt32_ld (dev_id)))
             return bad (emu, "vendor-id/device-id do not match the device at ", pci_id);
           if (emu_find_pci (emu, pci_id) != NULL)
             return bad (emu, "PCI device listed twice: ", pci_id);
           dev = g_new0 (EmuPciDev, 1);
           dev->pci_id = g_ascii_strdown (pci_id, -1);
-          dev->vendor_id = fdt32_to_cpu (*ven);
-          dev->device_id = fdt32_to_cpu (*dev_id);
+          dev->vendor_id = fdt32_ld (ven);
+          dev->device_id = fdt32_ld (dev_id);
           g_ptr_array_add (emu->pci, dev);
         }
       else if (g_strcmp0 (type, "platform") == 0)

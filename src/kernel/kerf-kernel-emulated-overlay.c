@@ -88,7 +88,7 @@ get_numa (Ctx *ctx, int node, const char *name, gint32 *out)
     return 0;
   if (len != 4)
     return invalid (ctx, node, name, " must be 4 bytes");
-  v = fdt32_to_cpu (*p);
+  v = fdt32_ld (p);
   if (!emu_machine_has_node (ctx->emu->machine, v))
     return invalid (ctx, node, name, " is not a NUMA node of this machine");
   *out = (gint32) v;
@@ -102,7 +102,7 @@ get_u64_exact (Ctx *ctx, int node, const char *name, guint64 *out)
   const fdt64_t *p = fdt_getprop (ctx->fdt, node, name, &len);
   if (p == NULL || len != 8)
     return invalid (ctx, node, name, " must be 8 bytes (u64)");
-  *out = fdt64_to_cpu (*p);
+  *out = fdt64_ld (p);
   return 0;
 }
 
@@ -124,8 +124,8 @@ get_reg (Ctx *ctx, int node, guint64 *base, guint64 *size)
   const fdt64_t *p = fdt_getprop (ctx->fdt, node, "reg", &len);
   if (p == NULL || len != 16)
     return invalid (ctx, node, "reg", " must be 16 bytes (u64 base, u64 size)");
-  *base = fdt64_to_cpu (p[0]);
-  *size = fdt64_to_cpu (p[1]);
+  *base = fdt64_ld (&p[0]);
+  *size = fdt64_ld (&p[1]);
   if (*size == 0 || *base % KERF_EMU_PAGE_SIZE != 0 || *size % KERF_EMU_PAGE_SIZE != 0
       || *base + *size < *base)
     return invalid (ctx, node, "reg", " must be a non-empty page-aligned range");
@@ -138,9 +138,9 @@ get_cpu_reg (Ctx *ctx, int node, guint64 *cpu)
   int len;
   const void *p = fdt_getprop (ctx->fdt, node, "reg", &len);
   if (p != NULL && len == 4)
-    *cpu = fdt32_to_cpu (*(const fdt32_t *) p);
+    *cpu = fdt32_ld (p);
   else if (p != NULL && len == 8)
-    *cpu = fdt64_to_cpu (*(const fdt64_t *) p);
+    *cpu = fdt64_ld (p);
   else
     return invalid (ctx, node, "reg", " must be a u32 or u64 CPU id");
   return 0;
@@ -205,7 +205,7 @@ op_instance_create (Ctx *ctx, int node)
     {
       if (len != 4)
         return invalid (ctx, node, "id must be 4 bytes", NULL);
-      id = fdt32_to_cpu (*idp);
+      id = fdt32_ld (idp);
       if (id < 1 || id > 2047)
         return invalid (ctx, node, "id must be 1..2047", NULL);
     }
@@ -223,13 +223,13 @@ op_instance_create (Ctx *ctx, int node)
     {
       if (len < 4 || len % 4 != 0)
         return invalid (ctx, res, "numa-nodes must be u32 cells", NULL);
-      if (!emu_machine_has_node (ctx->emu->machine, fdt32_to_cpu (numa_p[0])))
+      if (!emu_machine_has_node (ctx->emu->machine, fdt32_ld (&numa_p[0])))
         return invalid (ctx, res, "numa-nodes names no NUMA node of this machine", NULL);
-      numa = (gint32) fdt32_to_cpu (numa_p[0]);
+      numa = (gint32) fdt32_ld (&numa_p[0]);
     }
   for (int i = 0; cpus != NULL && i < cpus_len / 8; i++)
     for (int j = 0; j < i; j++)
-      if (fdt64_to_cpu (cpus[i]) == fdt64_to_cpu (cpus[j]))
+      if (fdt64_ld (&cpus[i]) == fdt64_ld (&cpus[j]))
         return invalid (ctx, res, "cpus lists a CPU twice", NULL);
 
   if (id == 0)
@@ -246,7 +246,7 @@ op_instance_create (Ctx *ctx, int node)
   if ((err = run (ctx, emu_op_new (EMU_OP_INST_NEW, name, NULL, (guint64) (numa + 1), 0, id))) != 0)
     return err;
   for (int i = 0; cpus != NULL && i < cpus_len / 8; i++)
-    if ((err = run (ctx, emu_op_new (EMU_OP_INST_CPU_ADD, name, NULL, fdt64_to_cpu (cpus[i]),
+    if ((err = run (ctx, emu_op_new (EMU_OP_INST_CPU_ADD, name, NULL, fdt64_ld (&cpus[i]),
                                      0, 0))) != 0)
       return err;
   if (bytes != 0)

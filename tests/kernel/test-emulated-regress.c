@@ -1,0 +1,235 @@
+/* Regression tests of the emulated kernel for findings of the fuzzing and
+ * sanitizer runs (each test names the finding it pins down).
+ *
+ * Misaligned u64 cells: a DTB property is only 4-byte aligned, so its u64
+ * cells must be read with fdt64_ld(); the blobs here put every u64 the
+ * intake reads at an offset that is 4 mod 8 (checked, so the test cannot
+ * silently stop covering it).  On x86 a plain load works, so the values are
+ * asserted in every build and UBSan (-fsanitize=alignment, in the sanitized
+ * build) turns a direct dereference into a failure. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <libfdt.h>
+#include <glib/gstdio.h>
+
+#include "kerf-kernel-emulated.h"
+#include "kerf-test-fdt.h"
+
+#define GiB (1ULL << 30)
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+  if (d != NULL)
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *p = g_build_filename (path, name, NULL);
+        if (g_file_test (p, G_FILE_TEST_IS_DIR))
+          rm_rf (p);
+        else
+          g_unlink (p);
+      }
+  g_rmdir (path);
+}
+
+/* Offset (mod 8) of property `prop` of node `path` inside `blob`. */
+static guint
+prop_misalignment (GBytes *blob, const char *path, const char *prop)
+{
+  const void *fdt = g_bytes_get_data (blob, NULL);
+  int node = fdt_path_offset (fdt, path);
+  const void *p;
+
+  g_assert_cmpint (node, >=, 0);
+  p = fdt_getprop (fdt, node, prop, NULL);
+  g_assert_nonnull (p);
+  return (guint) (((const guint8 *) p - (const guint8 *) fdt) % 8);
+}
+
+static guint64
+tree_u64 (GBytes *blob, const char *path, const char *prop, int index)
+{
+  const void *fdt = g_bytes_get_data (blob, NULL);
+  int node = fdt_path_offset (fdt, path), len = 0;
+  const fdt64_t *p;
+
+  g_assert_cmpint (node, >=, 0);
+  p = fdt_getprop (fdt, node, prop, &len);
+  g_assert_nonnull (p);
+  g_assert_cmpint (len, >=, (index + 1) * 8);
+  return fdt64_ld (&p[index]);
+}
+
+/* The default baseline's CPUs and a 6 GiB chunk; `shift` adds a second
+ * compatible string ("multikernel-v1\0x\0", 20 bytes with padding instead
+ * of 16), which moves everything after it by 4 bytes. */
+static GBytes *
+baseline_shifted (gboolean shift)
+{
+  static const char compat[] = "multikernel-v1\0x";
+  TestFdt *t = test_fdt_new ();
+  guint64 cpus[28];
+
+  for (guint i = 0; i < 28; i++)
+    cpus[i] = i + 4;
+  test_fdt_raw (t, "compatible", compat, shift ? sizeof compat : strlen (compat) + 1);
+  test_fdt_begin (t, "resources");
+  test_fdt_u64s (t, "cpus", cpus, 28);
+  test_fdt_begin (t, "memory@0");
+  test_fdt_u64 (t, "size", 6 * GiB);
+  test_fdt_u32 (t, "numa-node-id", 0);
+  test_fdt_end (t);
+  test_fdt_end (t);
+  return test_fdt_finish (t);
+}
+
+/* Finding: kerf-kernel-emulated-baseline.c read `size` and `cpus` with
+ * fdt64_to_cpu (*p) (UBSan: misaligned load of fdt64_t). */
+static void
+test_misaligned_baseline (void)
+{
+  gboolean covered_size = FALSE, covered_cpus = FALSE;
+
+  /* cpus and size are 4 apart: each variant covers one of them */
+  for (int shift = 0; shift <= 1; shift++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+      g_autoptr(GBytes) base = baseline_shifted (shift);
+      g_autoptr(GBytes) pool = NULL;
+      KerfKernel *k;
+
+      g_assert_no_error (error);
+      covered_size |= prop_misalignment (base, "/resources/memory@0", "size") == 4;
+      covered_cpus |= prop_misalignment (base, "/resources", "cpus") == 4;
+      k = kerf_kernel_emulated_new (dir, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (kerf_kernel_write_baseline (k, base, &error));
+      g_assert_no_error (error);
+      pool = kerf_kernel_read_pool_tree (k, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (tree_u64 (pool, "/resources", "cpus", 0), ==, 4);
+      g_assert_cmpuint (tree_u64 (pool, "/resources", "cpus", 27), ==, 31);
+      g_assert_cmpuint (tree_u64 (pool, "/resources/memory@80000000", "reg", 1), ==, 6 * GiB);
+      kerf_kernel_free (k);
+      rm_rf (dir);
+    }
+  g_assert_true (covered_size);
+  g_assert_true (covered_cpus);
+}
+
+/* instance-create with memory-bytes and u64 cpus, then memory-add (reg) and
+ * cpu-add (u64 reg) on /instances/NAME: the name's length moves every
+ * later u64 by 4 bytes between NAME = "vm" + 1 or 3 characters. */
+static GBytes *
+overlay_create (const char *name)
+{
+  static const guint64 cpus[] = { 4, 5 };
+  return test_overlay_create (name, 0, cpus, 2, GiB);
+}
+
+static GBytes *
+overlay_grow (const char *name, guint64 base, guint64 cpu)
+{
+  g_autofree char *target = g_strdup_printf ("/instances/%s", name);
+  TestFdt *t = test_fdt_new ();
+
+  test_fdt_fragment_begin (t, 0, target);
+  test_fdt_begin (t, "memory-add");
+  test_fdt_begin (t, "memory@0");
+  test_fdt_reg (t, base, 2 * 4096);
+  test_fdt_end (t);
+  test_fdt_end (t);
+  test_fdt_begin (t, "cpu-add");
+  test_fdt_begin (t, "cpu@0");
+  test_fdt_u64 (t, "reg", cpu);
+  test_fdt_end (t);
+  test_fdt_end (t);
+  test_fdt_fragment_end (t);
+  return test_fdt_finish (t);
+}
+
+#define CREATE_RES "/fragment@0/__overlay__/instance-create/resources"
+
+/* Finding: kerf-kernel-emulated-overlay.c read memory-bytes, cpus, reg
+ * with direct fdt64_t loads (UBSan: misaligned load). */
+static void
+test_misaligned_overlay (void)
+{
+  static const char *const names[] = { "vma", "vmabc" };
+  gboolean covered_bytes = FALSE, covered_cpus = FALSE, covered_reg = FALSE;
+  gboolean covered_cpu_reg = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+      g_autoptr(GBytes) base = test_baseline_default ();
+      g_autoptr(GBytes) create = overlay_create (names[i]);
+      g_autoptr(GBytes) grow = NULL;
+      g_autoptr(GPtrArray) insts = NULL;
+      g_autofree char *status = NULL;
+      KerfKernelInstance *inst;
+      guint64 mem_base;
+      guint tx = 0;
+      KerfKernel *k;
+
+      g_assert_no_error (error);
+      covered_bytes |= prop_misalignment (create, CREATE_RES, "memory-bytes") == 4;
+      covered_cpus |= prop_misalignment (create, CREATE_RES, "cpus") == 4;
+      k = kerf_kernel_emulated_new (dir, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (kerf_kernel_write_baseline (k, base, &error));
+      g_assert_no_error (error);
+      g_assert_true (kerf_kernel_write_overlay (k, create, &tx, &status, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (status, ==, "applied");
+
+      insts = kerf_kernel_list_instances (k, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (insts->len, ==, 1);
+      inst = g_ptr_array_index (insts, 0);
+      g_assert_cmpuint (tree_u64 (inst->device_tree, "/resources", "memory-bytes", 0), ==, GiB);
+      g_assert_cmpuint (tree_u64 (inst->device_tree, "/resources", "cpus", 1), ==, 5);
+      mem_base = tree_u64 (inst->device_tree, "/resources", "memory-base", 0);
+
+      /* grow in place: the pages right after its range, and CPU 6 */
+      grow = overlay_grow (names[i], mem_base + GiB, 6);
+      covered_reg |= prop_misalignment (grow, "/fragment@0/__overlay__/memory-add/memory@0",
+                                        "reg") == 4;
+      covered_cpu_reg |= prop_misalignment (grow, "/fragment@0/__overlay__/cpu-add/cpu@0",
+                                            "reg") == 4;
+      g_clear_pointer (&status, g_free);
+      g_assert_true (kerf_kernel_write_overlay (k, grow, &tx, &status, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (status, ==, "applied");
+      g_clear_pointer (&insts, g_ptr_array_unref);
+      insts = kerf_kernel_list_instances (k, &error);
+      inst = g_ptr_array_index (insts, 0);
+      g_assert_cmpuint (tree_u64 (inst->device_tree, "/resources", "memory-bytes", 0), ==,
+                        GiB + 2 * 4096);
+      g_assert_cmpuint (tree_u64 (inst->device_tree, "/resources", "cpus", 2), ==, 6);
+      kerf_kernel_free (k);
+      rm_rf (dir);
+    }
+  g_assert_true (covered_bytes);
+  g_assert_true (covered_cpus);
+  g_assert_true (covered_reg);
+  g_assert_true (covered_cpu_reg);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("KERF_FORBID_REAL_SYSCALLS", "1", TRUE);
+  g_unsetenv ("KERF_EMULATED_FAULT");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/kernel/emulated-regress/misaligned-u64/baseline", test_misaligned_baseline);
+  g_test_add_func ("/kernel/emulated-regress/misaligned-u64/overlay", test_misaligned_overlay);
+  return g_test_run ();
+}
