@@ -590,11 +590,28 @@ kerfd_engine_op_kill (KerfdEngine *engine, const char *name, gboolean force, GEr
 
   if (info == NULL)
     return FALSE;
-  if (!kerfd_status_is (info, "active") && !(force && kerfd_status_is (info, "loaded")))
+  /* SPEC §4: kill halts an active instance; force-halt is also allowed
+   * from loaded (a kernel that was loaded but never booted cleanly).
+   * Every refusal says the status and what to do instead. */
+  if (kerfd_status_is (info, "loaded") && !force)
     {
       g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
-                   "instance '%s' is not running: it is %s (expected: active%s)", name,
-                   info->status, force ? " or loaded" : "");
+                   "cannot kill instance '%s': it is loaded, not running (expected: active); "
+                   "exec boots it, unload removes its kernel, or force-halt it with "
+                   "force=true (kerf kill --force)", name);
+      return FALSE;
+    }
+  if (!kerfd_status_is (info, "active") && !kerfd_status_is (info, "loaded"))
+    {
+      const char *hint = kerfd_status_is (info, "ready")
+                             ? "there is nothing to halt: load a kernel and exec it first"
+                         : kerfd_status_is (info, "loading")
+                             ? "its kernel is still loading: wait until it is loaded"
+                             : "there is nothing to halt";
+
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_STATE,
+                   "cannot kill instance '%s': it is %s (expected: active%s); %s", name,
+                   info->status, force ? " or loaded" : "", hint);
       return FALSE;
     }
   if (!kerf_kernel_kill (engine->kernel, info->id,

@@ -43,6 +43,40 @@ class LifecycleTest(kerfdtest.KerfdTestCase):
         self.call(path, INSTANCE, 'Delete', '(a{sv})', ({},))
         self.assertNotIn(path, self.managed_objects())
 
+    def test_kill_per_status(self):
+        """SPEC §4: a plain Kill only from active; force also from loaded; every
+        refusal is InvalidState naming the status and what to do."""
+        self.initialize()
+        path = self.create('vm', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 30)})
+
+        def kill(force=None):
+            return self.call(path, INSTANCE, 'Kill', '(a{sv})',
+                             ({} if force is None else {'force': V('b', force)},))
+
+        for force in (None, False, True):
+            msg = self.assert_error('InvalidState', kill, force)
+            self.assertIn("it is ready", msg)
+            self.assertIn('load a kernel and exec it', msg)
+            self.assertEqual(self.status(path), 'ready')
+        self.load(path)
+        for force in (None, False):
+            msg = self.assert_error('InvalidState', kill, force)
+            self.assertIn("it is loaded", msg)
+            self.assertIn('force', msg)
+            self.assertIn('exec', msg)
+            self.assertEqual(self.status(path), 'loaded')
+        kill(True)
+        self.assertEqual(self.status(path), 'loaded')
+        self.call(path, INSTANCE, 'Exec', '(a{sv})', ({},))
+        kill(False)
+        self.assertEqual(self.status(path), 'loaded')
+        self.call(path, INSTANCE, 'Exec', '(a{sv})', ({},))
+        kill(True)
+        self.assertEqual(self.status(path), 'loaded')
+        # the image stayed loaded: it boots again
+        self.call(path, INSTANCE, 'Exec', '(a{sv})', ({},))
+        self.assertEqual(self.status(path), 'active')
+
     def test_load_rejects_non_kernel(self):
         self.initialize()
         path = self.create('vm', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 30)})
