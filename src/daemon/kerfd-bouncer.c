@@ -87,11 +87,14 @@ static PolkitAuthority *
 kerfd_bouncer_get_authority (KerfdBouncer *self, GError **error)
 {
   PolkitAuthority *authority;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
+  /* explicit lock/unlock: a g_autoptr(GMutexLocker) that is never read
+   * is an unused variable to clang */
+  g_mutex_lock (&self->lock);
   if (self->authority == NULL)
     self->authority = polkit_authority_get_sync (NULL, error);
   authority = self->authority != NULL ? g_object_ref (self->authority) : NULL;
+  g_mutex_unlock (&self->lock);
   return authority;
 }
 

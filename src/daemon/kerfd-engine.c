@@ -219,9 +219,12 @@ kerfd_engine_get_backend_name (KerfdEngine *engine)
 KerfdSnapshot *
 kerfd_engine_get_snapshot (KerfdEngine *engine)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&engine->lock);
+  KerfdSnapshot *s;
 
-  return kerfd_snapshot_ref (engine->snapshot);
+  g_mutex_lock (&engine->lock);
+  s = kerfd_snapshot_ref (engine->snapshot);
+  g_mutex_unlock (&engine->lock);
+  return s;
 }
 
 /* ---- recovery: kernel + state directory -> snapshot ------------------- */

@@ -98,7 +98,7 @@ main (int argc, char **argv)
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running kerfd", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— the multikernel management service");
   g_autoptr(GError) error = NULL;
