@@ -82,24 +82,28 @@ kerf_json_summary (KerfJson *json, const char *summary)
   kerf_json_end_array (json);
 }
 
+/* The report of the current state, or with `source` of that proposed
+ * baseline (nothing is applied). */
 static int
-kerf_print_report (KerfCliBus *bus, gboolean json, char **out_text)
+kerf_print_report (KerfCliBus *bus, gboolean json, GBytes *source, const char *name)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *report = NULL;
+  GVariantDict options;
 
+  g_variant_dict_init (&options, NULL);
+  if (source != NULL)
+    {
+      g_variant_dict_insert_value (&options, "source", kerf_bytes_variant (source));
+      g_variant_dict_insert (&options, "name", "s", name);
+    }
   if (!kerf_dbus_pool_call_report_sync (bus->pool, json ? "json" : "text",
-                                        kerf_cli_empty_options (), G_DBUS_CALL_FLAGS_NONE, -1,
+                                        g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
                                         &report, NULL, &error))
     return kerf_cli_report_error (error);
-  if (out_text != NULL)
-    *out_text = g_steal_pointer (&report);
-  else
-    {
-      fputs (report, stdout);
-      if (report[0] != '\0' && report[strlen (report) - 1] != '\n')
-        fputc ('\n', stdout);
-    }
+  fputs (report, stdout);
+  if (report[0] != '\0' && report[strlen (report) - 1] != '\n')
+    fputc ('\n', stdout);
   return KERF_EXIT_OK;
 }
 
@@ -138,7 +142,6 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
   g_autoptr (GVariant) init_diags = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *summary = NULL;
-  g_autofree char *report_text = NULL;
   GVariantDict options;
   gboolean valid = FALSE;
   int status;
@@ -146,7 +149,7 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
       "The baseline: a DTS (any of the three schemas) or a DTB", "FILE" },
     { "report", 0, 0, G_OPTION_ARG_NONE, &report,
-      "Print the allocation report afterwards", NULL },
+      "Print the allocation report of FILE and apply nothing", NULL },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
       "Validate and show what would change, change nothing", NULL },
     { "reset", 0, 0, G_OPTION_ARG_NONE, &reset,
@@ -179,6 +182,17 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
    * user's files, which a refused Initialize could only list as text. */
   if (!kerf_validate_on_bus (bus, input, source, &valid, &diags, &error))
     return kerf_cli_report_error (error);
+  if (report)
+    {
+      /* the report of the file as it stands, findings included; nothing is
+       * applied (the exit status still says whether it is valid) */
+      if (!global->json && !valid)
+        kerf_diag_list_print (diags, stderr);
+      status = kerf_print_report (bus, global->json, source, input);
+      if (status != KERF_EXIT_OK)
+        return status;
+      return valid ? KERF_EXIT_OK : KERF_EXIT_INVALID;
+    }
   if (!valid)
     {
       if (global->json)
@@ -204,19 +218,10 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
         kerf_diag_list_print (diags, stderr);
       return kerf_cli_report_error (error);
     }
-  if (report && (status = kerf_print_report (bus, global->json, &report_text)) != KERF_EXIT_OK)
-    return status;
-
   if (global->json)
     {
       KerfJson *json = kerf_json_new (TRUE);
 
-      /* with --report: {"init": {...}, "report": <the daemon's JSON as it is>} */
-      if (report_text != NULL)
-        {
-          kerf_json_begin_object (json);
-          kerf_json_key (json, "init");
-        }
       kerf_json_begin_object (json);
       kerf_json_key (json, "file");
       kerf_json_string (json, input);
@@ -229,12 +234,6 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
       kerf_json_key (json, "diagnostics");
       kerf_diag_list_write_json (diags, json);
       kerf_json_end_object (json);
-      if (report_text != NULL)
-        {
-          kerf_json_key (json, "report");
-          kerf_json_raw (json, g_strchomp (report_text));
-          kerf_json_end_object (json);
-        }
       kerf_cli_json_print (json);
       return KERF_EXIT_OK;
     }
@@ -249,12 +248,6 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
     {
       printf ("Baseline %s applied (%s backend).\n", input, kerf_dbus_pool_get_backend (bus->pool));
       kerf_print_summary_lines (summary, "  ");
-    }
-  if (report_text != NULL)
-    {
-      printf ("\n%s", report_text);
-      if (report_text[0] != '\0' && report_text[strlen (report_text) - 1] != '\n')
-        printf ("\n");
     }
   return KERF_EXIT_OK;
 }
@@ -275,7 +268,7 @@ kerf_cmd_report (KerfCliGlobal *global, int argc, char **argv)
     return kerf_cli_usage_error ("report", "unexpected argument '%s'", argv[1]);
   if ((bus = kerf_cli_bus_open (global, &status)) == NULL)
     return status;
-  return kerf_print_report (bus, global->json, NULL);
+  return kerf_print_report (bus, global->json, NULL, NULL);
 }
 
 int

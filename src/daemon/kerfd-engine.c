@@ -566,13 +566,31 @@ kerfd_engine_validate_source (KerfdEngine *engine, GBytes *source, const char *n
 }
 
 char *
-kerfd_engine_report (KerfdEngine *engine, const char *format, GError **error)
+kerfd_engine_report (KerfdEngine *engine, const char *format, GBytes *source,
+                     const char *name, GError **error)
 {
   if (!g_str_equal (format, "text") && !g_str_equal (format, "json"))
     {
       g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
                    "unknown report format '%s' (text or json)", format);
       return NULL;
+    }
+  if (source != NULL)
+    {
+      /* a proposed tree: reported as it stands, nothing applied */
+      g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
+      g_autoptr(KerfModel) model = kerfd_engine_model_from_source (source, name, diags);
+      KerfValidateOptions opts;
+
+      if (model == NULL)
+        {
+          kerfd_engine_diags_to_error (diags, name, error);
+          return NULL;
+        }
+      kerfd_engine_validate_options (engine, &opts);
+      return kerf_report_generate (model, &opts,
+                                   g_str_equal (format, "json") ? KERF_REPORT_JSON : KERF_REPORT_TEXT,
+                                   NULL);
     }
   {
     g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);

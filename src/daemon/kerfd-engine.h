@@ -78,7 +78,10 @@ gboolean       kerfd_engine_reload (KerfdEngine *engine, GError **error);
  * validates it.  Every finding goes to `diags`; TRUE when there is no error. */
 gboolean kerfd_engine_validate_source (KerfdEngine *engine, GBytes *source, const char *name,
                                        KerfDiagList *diags);
-char    *kerfd_engine_report (KerfdEngine *engine, const char *format, GError **error);
+/* The report of the current state, or of `source` (a proposed baseline or
+ * state file named `name`) when it is not NULL. */
+char    *kerfd_engine_report (KerfdEngine *engine, const char *format, GBytes *source,
+                              const char *name, GError **error);
 GBytes  *kerfd_engine_get_device_tree (KerfdEngine *engine, const char *which,
                                        const char *format, GError **error);
 

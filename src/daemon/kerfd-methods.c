@@ -222,12 +222,35 @@ static gboolean
 kerfd_handle_report (KerfDBusPool *pool, GDBusMethodInvocation *invocation, const char *format,
                      GVariant *options, KerfdDaemon *d)
 {
+  static const char *const known[] = { "source", "name", NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *report = NULL;
+  g_autoptr(GVariant) source = NULL;
+  g_autoptr(GVariant) name_v = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  const char *name = "source";
 
-  if (!kerfd_check_options (invocation, options, kerfd_no_options))
+  if (!kerfd_check_options (invocation, options, known))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  report = kerfd_engine_report (d->engine, format, &error);
+  source = g_variant_lookup_value (options, "source", NULL);
+  name_v = g_variant_lookup_value (options, "name", NULL);
+  if ((source != NULL && !g_variant_is_of_type (source, G_VARIANT_TYPE_BYTESTRING)) ||
+      (name_v != NULL && !g_variant_is_of_type (name_v, G_VARIANT_TYPE_STRING)))
+    {
+      kerfd_invocation_return_kerf_error (invocation, KERF_ERROR_INVALID_ARGUMENT,
+                                          "options 'source' and 'name' must be a byte array "
+                                          "(ay) and a string (s)");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (name_v != NULL)
+    name = g_variant_get_string (name_v, NULL);
+  if (source != NULL)
+    {
+      if (!kerfd_check_source_size (invocation, source))
+        return G_DBUS_METHOD_INVOCATION_HANDLED;
+      bytes = kerfd_bytes_from_ay (source);
+    }
+  report = kerfd_engine_report (d->engine, format, bytes, name, &error);
   if (report == NULL)
     kerfd_invocation_return_error (invocation, error);
   else

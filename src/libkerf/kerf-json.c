@@ -185,13 +185,6 @@ kerf_json_null (KerfJson *json)
 }
 
 void
-kerf_json_raw (KerfJson *json, const char *text)
-{
-  kerf_json_element (json);
-  g_string_append (json->out, text);
-}
-
-void
 kerf_json_u32_array (KerfJson *json, const GArray *values)
 {
   kerf_json_begin_array (json);

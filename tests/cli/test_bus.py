@@ -157,16 +157,24 @@ def test_init(t):
     t.rc(r, 0, 'validate --daemon valid')
     t.ok(r.json()['valid'] is True, 'validate --daemon --json', r)
 
+    # --report: the report of the file, nothing applied
     r = k('init', '--input=' + BASELINE, '--report')
     t.rc(r, 0, 'init --report')
-    t.contains(r.out, f'Baseline {BASELINE} applied (emulated backend).', 'init applied', r)
     t.contains(r.out, 'report', 'init --report prints the report', r)
-    r = k('--json', 'init', '--dry-run', '--report', '--input=' + BASELINE)
-    t.rc(r, 0, 'init --dry-run --report --json')
+    t.contains(r.out, f'Source: {BASELINE}', 'init --report: the report is of the file', r)
+    r = k('--json', 'show')
+    t.ok(r.json()['pool']['initialized'] is False, 'init --report changed nothing', r)
+    r = k('--json', 'init', '--report', '--input=' + BASELINE)
+    t.rc(r, 0, 'init --report --json')
     d = r.json()
-    t.ok(set(d) == {'init', 'report'} and d['init']['dry_run'] is True
-         and d['init']['applied'] is False and d['init']['file'] == BASELINE
-         and 'cpus' in d['report'], 'init --report --json: {init, report} object', r)
+    t.ok(d['status'] == 'valid' and d['source'] == BASELINE and d['cpus']['pool'] == list(range(4, 32)),
+         'init --report --json: the report of the file', r)
+    r = k('init', '--report', '--input=examples/conflict_example.dts')
+    t.rc(r, 3, 'init --report of an invalid file exits 3')
+    t.contains(r.out, 'INVALID', 'init --report: the report says INVALID', r)
+    r = k('init', '--input=' + BASELINE)
+    t.rc(r, 0, 'init')
+    t.contains(r.out, f'Baseline {BASELINE} applied (emulated backend).', 'init applied', r)
     r = k('init', '--dry-run', '--input=examples/baseline.dts')
     t.rc(r, 0, 'init --dry-run of the seed baseline')
     t.contains(r.err, 'warning:', 'init shows the baseline\'s warnings', r)
