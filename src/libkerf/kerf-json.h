@@ -30,7 +30,6 @@ void kerf_json_uint (KerfJson *json, guint64 value);
 void kerf_json_double (KerfJson *json, double value);
 void kerf_json_bool (KerfJson *json, gboolean value);
 void kerf_json_null (KerfJson *json);
-/* A value that is JSON text already (a document kerfd sent), as it is. */
 /* An array of unsigned numbers from a guint32 GArray. */
 void kerf_json_u32_array (KerfJson *json, const GArray *values);
 
