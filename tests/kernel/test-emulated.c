@@ -178,9 +178,11 @@ test_refuse_baseline_twice (Fixture *f, gconstpointer d)
   g_assert_error (error, KERF_ERROR, KERF_ERROR_BUSY);
 }
 
+/* Takes `base` (callers pass test_fdt_finish() directly). */
 static void
-expect_bad_baseline (Fixture *f, GBytes *base)
+expect_bad_baseline (Fixture *f, GBytes *base_owned)
 {
+  g_autoptr(GBytes) base = base_owned;
   g_autoptr(GError) error = NULL;
   g_assert_false (kerf_kernel_write_baseline (f->k, base, &error));
   g_assert_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT);
