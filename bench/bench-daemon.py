@@ -2,6 +2,7 @@
 """kerfd benchmarks on a private bus (run by tools/run-benchmarks).
 
     bench-daemon.py BUILD_DIR [--instances 1000] [--calls 2000] [--cycles 200] [--limit 60]
+                    [--state-parent /var/tmp]
 
 One private dbus-daemon (session config: anyone may own names) serves as
 both the "system" bus of kerfd and of python-dbusmock's polkitd, which
@@ -10,16 +11,25 @@ machine big enough for the instance count (1 CPU + 2 MiB each).  Figures,
 each with its reference measured in the same run:
 
   * Pool Properties.GetAll vs GetAll of bench-mini-service (the floor of
-    a GDBus service) on the same bus: ratio, target <= 1.5
+    a GDBus service) on the same bus, in alternating rounds: ratio,
+    target <= 1.5
   * CreateInstance + Delete cycles per second
   * `kerf show` end to end vs /bin/true and vs `bench-dbus show` (a
-    minimal GLib client doing one GetAll)
+    minimal GLib client doing one GetAll), interleaved run by run: targets
+    <= 10 ms and <= 3x the GLib client; CPU time (user+sys) beside the wall
+    time, since on a loaded machine the wall time is mostly waiting for a CPU
   * kerfd RSS idle (initialized, no instances) and with N instances:
     targets <= 8 MB and <= 20 MB
+
+kerfd's state directory is made under --state-parent (default /var/tmp:
+a real disk like kerfd's own default /var/lib/kerf, never tmpfs unless you
+ask); the output names its file system.  The load average is printed at
+the start and the end: on a shared machine it explains noisy wall times.
 
 Exit 77 (skip) when kerfd, dbus-daemon or dbusmock is missing.
 """
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -69,14 +79,39 @@ def rss_kib(pid):
     return -1
 
 
-def time_cmd(argv, reps, env=None):
-    t = []
+def rss_peak_kib(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1])
+    return -1
+
+
+def time_cmds(argvs, reps, env=None):
+    """Runs each argv once per round, `reps` rounds (interleaved, so a busy
+    neighbour slows all alike); returns [(median wall s, median CPU s)]."""
+    wall = [[] for _ in argvs]
+    cpu = [[] for _ in argvs]
     for _ in range(reps):
-        t0 = time.monotonic()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True, env=env)
-        t.append(time.monotonic() - t0)
-    return statistics.median(t)
+        for k, argv in enumerate(argvs):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.monotonic()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=True, env=env)
+            wall[k].append(time.monotonic() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[k].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu)]
+
+
+def fs_type(path):
+    return subprocess.run(['findmnt', '-n', '-o', 'FSTYPE', '-T', path], capture_output=True,
+                          text=True).stdout.strip() or '?'
+
+
+def loadavg():
+    with open('/proc/loadavg') as f:
+        return ' '.join(f.read().split()[:3])
 
 
 def main():
@@ -90,6 +125,7 @@ def main():
     n_calls = int(opts.get('--calls', 2000))
     n_cycles = int(opts.get('--cycles', 200))
     limit = float(opts.get('--limit', 60))  # seconds per phase; fill gets 4x
+    state_parent = opts.get('--state-parent', '/var/tmp')
     kerfd = os.path.join(build, 'src', 'daemon', 'kerfd')
     kerf = os.path.join(build, 'src', 'cli', 'kerf')
     client = os.path.join(build, 'bench', 'bench-dbus')
@@ -105,7 +141,9 @@ def main():
         skip('python3-dbusmock not installed')
 
     work = tempfile.mkdtemp(prefix='kerf-bench-')
+    state_dir = tempfile.mkdtemp(prefix='kerf-bench-state-', dir=state_parent)
     procs = []
+    load_start = loadavg()
     try:
         machine = os.path.join(work, 'machine.dts')
         with open(machine, 'w') as f:
@@ -129,7 +167,7 @@ def main():
                 raise RuntimeError('polkit mock did not start')
             time.sleep(0.1)
         daemon = subprocess.Popen([kerfd, '--bus=' + addr, '--backend=emulated',
-                                   '--state-dir=' + os.path.join(work, 'state'),
+                                   '--state-dir=' + state_dir,
                                    '--emulated-machine=' + machine],
                                   env=env, stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(work, 'kerfd.log'), 'w'))
@@ -153,20 +191,26 @@ def main():
         time.sleep(0.5)
         rss_idle = rss_kib(daemon.pid)
 
-        pool = float(bench('call', 'org.multikernel.Kerf', '/org/multikernel/Kerf/Pool',
-                           'org.freedesktop.DBus.Properties', 'GetAll',
-                           "('org.multikernel.Kerf.Pool',)", str(n_calls)))
-        floor = float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
-                            'org.freedesktop.DBus.Properties', 'GetAll',
-                            "('org.kerf.BenchMini',)", str(n_calls)))
-        ping = float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
-                           'org.kerf.BenchMini', 'Ping', '()', str(n_calls)))
+        # kerfd and the floor in alternating rounds: each figure is the
+        # median of the rounds' medians
+        rounds, per_round = 5, max(n_calls // 5, 20)
+        pools, floors, pings = [], [], []
+        for _ in range(rounds):
+            pools.append(float(bench('call', 'org.multikernel.Kerf',
+                                     '/org/multikernel/Kerf/Pool',
+                                     'org.freedesktop.DBus.Properties', 'GetAll',
+                                     "('org.multikernel.Kerf.Pool',)", str(per_round))))
+            floors.append(float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
+                                      'org.freedesktop.DBus.Properties', 'GetAll',
+                                      "('org.kerf.BenchMini',)", str(per_round))))
+            pings.append(float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
+                                     'org.kerf.BenchMini', 'Ping', '()', str(per_round))))
+        pool, floor, ping = (statistics.median(x) for x in (pools, floors, pings))
         done, secs = bench('cycle', str(n_cycles), str(2 * MIB), str(limit)).split()
         cycles = int(done) / float(secs)
 
-        show = time_cmd([kerf, 'show', '--bus=' + addr], 20, env)
-        true = time_cmd(['/bin/true'], 20, env)
-        minimal = time_cmd([client, addr, 'show'], 20, env)
+        (show, show_cpu), (true, true_cpu), (minimal, minimal_cpu) = time_cmds(
+            [[kerf, 'show', '--bus=' + addr], ['/bin/true'], [client, addr, 'show']], 30, env)
 
         made, fill = bench('fill', str(n_inst), str(2 * MIB), str(4 * limit)).split()
         made, fill = int(made), float(fill)
@@ -175,25 +219,36 @@ def main():
         pool_full = float(bench('call', 'org.multikernel.Kerf', '/org/multikernel/Kerf/Pool',
                                 'org.freedesktop.DBus.Properties', 'GetAll',
                                 "('org.multikernel.Kerf.Pool',)", str(max(n_calls // 10, 20))))
-        show_full = time_cmd([kerf, 'show', '--bus=' + addr], 5, env)
+        (show_full, show_full_cpu), = time_cmds([[kerf, 'show', '--bus=' + addr]], 5, env)
+        rss_peak = rss_peak_kib(daemon.pid)
 
         def verdict(ok):
             return 'met' if ok else 'MISSED'
-        print(f'kerfd on a private bus, emulated backend, {os.cpu_count()} CPUs')
+        print(f'kerfd on a private bus, emulated backend, {os.cpu_count()} CPUs, '
+              f'load average {load_start} at the start, {loadavg()} at the end')
+        print(f'  state directory on {fs_type(state_dir)} ({state_parent}; kerfd\'s default '
+              f'/var/lib/kerf is on {fs_type("/var/lib")} here)')
         print(f'  Pool GetAll            {pool:8.1f} us   floor (mini GDBus GetAll) {floor:.1f} us'
               f'   ratio {pool / floor:.2f}   (target <= 1.5: {verdict(pool / floor <= 1.5)})')
         print(f'  mini Ping              {ping:8.1f} us')
-        print(f'  CreateInstance+Delete  {cycles:8.1f} cycles/s')
-        print(f'  kerf show              {show * 1e3:8.1f} ms   /bin/true {true * 1e3:.1f} ms '
-              f'(x{show / true:.1f})   minimal GLib client {minimal * 1e3:.1f} ms '
-              f'(x{show / minimal:.2f})')
+        print(f'  CreateInstance+Delete  {cycles:8.1f} cycles/s   ({1e3 / cycles:.1f} ms per cycle,'
+              f' {done} cycles)' if cycles > 0 else '  CreateInstance+Delete  none done')
+        print(f'  kerf show              {show * 1e3:8.1f} ms   (target <= 10 ms: '
+              f'{verdict(show <= 0.010)})   CPU {show_cpu * 1e3:.1f} ms')
+        print(f'    /bin/true            {true * 1e3:8.1f} ms   x{show / true:.1f}'
+              f'   CPU {true_cpu * 1e3:.1f} ms')
+        print(f'    minimal GLib client  {minimal * 1e3:8.1f} ms   x{show / minimal:.2f}   '
+              f'(target <= 3: {verdict(show / minimal <= 3)})   CPU {minimal_cpu * 1e3:.1f} ms'
+              f' (x{show_cpu / minimal_cpu:.2f})')
         print(f'  RSS idle               {rss_idle / 1024:8.1f} MiB   (target <= 8 MB: '
               f'{verdict(rss_idle * 1024 <= 8e6)})')
         if made < n_inst:
             print(f'  NOTE: only {made} of {n_inst} instances created within {4 * limit:.0f} s')
-        print(f'  {made} instances: filled in {fill:.1f} s, RSS {rss_full / 1024:.1f} MiB '
-              f'(target <= 20 MB: {verdict(rss_full * 1024 <= 20e6)}), Pool GetAll '
-              f'{pool_full:.1f} us, kerf show {show_full * 1e3:.1f} ms')
+        print(f'  {made} instances: created in {fill:.1f} s ({made / fill:.1f}/s), '
+              f'RSS {rss_full / 1024:.1f} MiB (target <= 20 MB: '
+              f'{verdict(rss_full * 1024 <= 20e6)}), peak {rss_peak / 1024:.1f} MiB')
+        print(f'    Pool GetAll {pool_full:.1f} us, kerf show {show_full * 1e3:.1f} ms '
+              f'(CPU {show_full_cpu * 1e3:.1f} ms)')
         return 0
     finally:
         for p in reversed(procs):
@@ -208,6 +263,7 @@ def main():
         except (NameError, UnboundLocalError, ProcessLookupError):
             pass
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 if __name__ == '__main__':
