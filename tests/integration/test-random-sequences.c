@@ -26,7 +26,7 @@ typedef struct {
   guint       step;
   /* what happened, so a run that never exercises a path fails */
   guint       n_create, n_create_fixed, n_update, n_update_mem, n_delete, n_rollback,
-              n_device_moves, n_no_room, n_cross_chunk;
+              n_device_moves, n_no_room;
 } Run;
 
 static void
@@ -72,24 +72,9 @@ validates (const KerfModel *model, const KerfInstance *inst)
   return ok;
 }
 
-/* TRUE when [base, base+size) is not inside one chunk of the live pool. */
-static gboolean
-crosses_chunks (Run *r, guint64 base, guint64 size)
-{
-  g_autoptr(GArray) chunks = integ_pool_chunks (r->k);
-
-  for (guint i = 0; i < chunks->len; i++)
-    {
-      const KerfOverlayRange *c = &g_array_index (chunks, KerfOverlayRange, i);
-      if (base >= c->base && base + size <= c->base + c->size)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* Writes `overlay`; on success remembers (tx, model before) for rollback.
- * `range` is the instance's new memory.  Returns FALSE (and frees
- * `before`) only for the one known disagreement below. */
+ * The kernel refusing what the validator accepted is a failure: the two
+ * must agree (pool chunks included). */
 static gboolean
 apply (Run *r, KerfDtTree *overlay, KerfModel *before, const KerfInstance *range)
 {
@@ -100,23 +85,6 @@ apply (Run *r, KerfDtTree *overlay, KerfModel *before, const KerfInstance *range
     {
       g_autofree char *text = kerf_dts_print (overlay);
 
-      /* KNOWN BUG (allocator/validator, not the kernel): without a NUMA
-       * policy kerf_alloc_memory() may place an instance across a NUMA node
-       * boundary, which is a pool-chunk boundary in the kernel, and the
-       * validator accepts it; the kernel takes instance memory from one
-       * chunk only and refuses with EBUSY.  Reported as TODO (expected
-       * failure) instead of hiding it; the step is dropped and the run
-       * goes on, everything else still checked. */
-      if (range != NULL && g_error_matches (error, KERF_ERROR, KERF_ERROR_BUSY)
-          && crosses_chunks (r, range->memory_base, range->memory_bytes))
-        {
-          g_test_message ("step %u: KNOWN: '%s' at 0x%" G_GINT64_MODIFIER "x+0x%"
-                          G_GINT64_MODIFIER "x crosses a pool chunk: %s", r->step, range->name,
-                          range->memory_base, range->memory_bytes, error->message);
-          r->n_cross_chunk++;
-          kerf_model_free (before);
-          return FALSE;
-        }
       g_test_message ("step %u: refused overlay:\n%s", r->step, text);
       g_error ("step %u: the kernel refused what the validator accepted: %s", r->step,
                error->message);
@@ -396,10 +364,9 @@ run_seed (guint32 seed, guint steps)
       check (&r);
     }
   g_test_message ("seed %u: %u creates (%u fixed), %u updates (%u memory), %u deletes, "
-                  "%u rollbacks, %u device moves, %u requests without room, "
-                  "%u refused across pool chunks", seed,
+                  "%u rollbacks, %u device moves, %u requests without room", seed,
                   r.n_create, r.n_create_fixed, r.n_update, r.n_update_mem, r.n_delete,
-                  r.n_rollback, r.n_device_moves, r.n_no_room, r.n_cross_chunk);
+                  r.n_rollback, r.n_device_moves, r.n_no_room);
   /* the sequence really exercised every path */
   g_assert_cmpuint (r.n_create, >, 10);
   g_assert_cmpuint (r.n_create_fixed, >, 0);
@@ -407,10 +374,6 @@ run_seed (guint32 seed, guint steps)
   g_assert_cmpuint (r.n_delete, >, 5);
   g_assert_cmpuint (r.n_rollback, >, 5);
   g_assert_cmpuint (r.n_device_moves, >, 0);
-
-  if (r.n_cross_chunk > 0)
-    g_test_incomplete ("known allocator/validator bug: instance memory placed across a "
-                       "NUMA node / pool chunk boundary is refused by the kernel");
 
   /* unwind everything: the kernel is back at the bare pool */
   while (r.stack->len > 0)
