@@ -18,159 +18,7 @@
 #include "kerf-validate.h"
 #include "kerfd-engine-private.h"
 #include "kerfd-log.h"
-
-/* ---- request parsing -------------------------------------------------- */
-
-typedef struct {
-  gboolean has_cpus, has_cpu_count, has_memory_bytes, has_memory_base, has_devices,
-           has_numa_nodes, has_affinity, has_policy, has_id;
-  guint32  cpu_count;
-} KerfdSpecFlags;
-
-static const char *const kerfd_spec_keys[] = {
-  "cpus", "cpu-count", "memory-bytes", "memory-base", "devices", "numa-nodes",
-  "cpu-affinity", "memory-policy", "id", NULL
-};
-
-static gboolean
-kerfd_spec_lookup (GVariant *spec, const char *key, const char *type, GVariant **out,
-                   GError **error)
-{
-  g_autoptr(GVariant) v = g_variant_lookup_value (spec, key, NULL);
-
-  *out = NULL;
-  if (v == NULL)
-    return TRUE;
-  if (!g_variant_is_of_type (v, G_VARIANT_TYPE (type)))
-    {
-      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                   "'%s' must be of type '%s', not '%s'", key, type,
-                   g_variant_get_type_string (v));
-      return FALSE;
-    }
-  *out = g_steal_pointer (&v);
-  return TRUE;
-}
-
-static void
-kerfd_array_from_au (GArray *dst, GVariant *au)
-{
-  gsize n = 0;
-  const guint32 *v = g_variant_get_fixed_array (au, &n, sizeof (guint32));
-
-  g_array_set_size (dst, 0);
-  g_array_append_vals (dst, v, (guint) n);
-}
-
-/* Applies `spec` onto `inst` (a new instance, or a copy of one to update). */
-static gboolean
-kerfd_spec_apply (GVariant *spec, KerfInstance *inst, KerfdSpecFlags *f, GError **error)
-{
-  g_autoptr(GVariant) v = NULL;
-  GVariantIter iter;
-  const char *key;
-
-  memset (f, 0, sizeof *f);
-  g_variant_iter_init (&iter, spec);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
-    if (!g_strv_contains (kerfd_spec_keys, key))
-      {
-        g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                     "unknown instance spec key '%s'", key);
-        return FALSE;
-      }
-
-#define LOOKUP(key, type) \
-  g_clear_pointer (&v, g_variant_unref); \
-  if (!kerfd_spec_lookup (spec, key, type, &v, error)) return FALSE; \
-  if (v != NULL)
-
-  LOOKUP ("cpus", "au")
-    {
-      f->has_cpus = TRUE;
-      kerfd_array_from_au (inst->cpus, v);
-    }
-  LOOKUP ("cpu-count", "u")
-    {
-      f->has_cpu_count = TRUE;
-      f->cpu_count = g_variant_get_uint32 (v);
-      if (f->cpu_count == 0)
-        {
-          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT, "cpu-count must be > 0");
-          return FALSE;
-        }
-    }
-  if (f->has_cpus && f->has_cpu_count)
-    {
-      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                   "give either 'cpus' or 'cpu-count', not both");
-      return FALSE;
-    }
-  LOOKUP ("memory-bytes", "t")
-    {
-      f->has_memory_bytes = TRUE;
-      inst->memory_bytes = g_variant_get_uint64 (v);
-      if (inst->memory_bytes == 0)
-        {
-          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT, "memory-bytes must be > 0");
-          return FALSE;
-        }
-    }
-  LOOKUP ("memory-base", "t")
-    {
-      f->has_memory_base = TRUE;
-      inst->memory_base = g_variant_get_uint64 (v);
-    }
-  LOOKUP ("devices", "as")
-    {
-      g_autofree const char **names = g_variant_get_strv (v, NULL);
-
-      f->has_devices = TRUE;
-      g_ptr_array_set_size (inst->devices, 0);
-      for (guint i = 0; names[i] != NULL; i++)
-        g_ptr_array_add (inst->devices, kerf_device_ref_new (names[i]));
-    }
-  LOOKUP ("numa-nodes", "au")
-    {
-      f->has_numa_nodes = TRUE;
-      kerfd_array_from_au (inst->numa_nodes, v);
-    }
-  LOOKUP ("cpu-affinity", "s")
-    {
-      f->has_affinity = TRUE;
-      if (!kerf_cpu_affinity_from_string (g_variant_get_string (v, NULL), &inst->cpu_affinity))
-        {
-          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                       "unknown cpu-affinity '%s' (compact, spread or local)",
-                       g_variant_get_string (v, NULL));
-          return FALSE;
-        }
-    }
-  LOOKUP ("memory-policy", "s")
-    {
-      f->has_policy = TRUE;
-      if (!kerf_memory_policy_from_string (g_variant_get_string (v, NULL), &inst->memory_policy))
-        {
-          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                       "unknown memory-policy '%s' (local, interleave or bind)",
-                       g_variant_get_string (v, NULL));
-          return FALSE;
-        }
-    }
-  LOOKUP ("id", "u")
-    {
-      f->has_id = TRUE;
-      inst->id = g_variant_get_uint32 (v);
-      if (inst->id == 0 || inst->id > 2047)
-        {
-          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                       "id must be 1-2047, not %u", inst->id);
-          return FALSE;
-        }
-    }
-#undef LOOKUP
-  return TRUE;
-}
+#include "kerfd-spec.h"
 
 /* Resources another instance holds are a conflict, not a rule broken by
  * the request: ResourceConflict naming the holder (the validator would
@@ -215,10 +63,10 @@ kerfd_check_taken (const KerfModel *state, const KerfInstance *inst, const char 
 
 /* Places CPUs and memory the request left open (cpu-count, no base). */
 static gboolean
-kerfd_place (const KerfModel *state, KerfInstance *inst, const KerfdSpecFlags *f,
+kerfd_place (const KerfModel *state, KerfInstance *inst, const KerfdSpec *f,
              gboolean place_cpus, gboolean place_memory, const char *exclude, GError **error)
 {
-  if (place_cpus && f->has_cpu_count)
+  if (place_cpus && kerfd_spec_has (f, KERFD_SPEC_CPU_COUNT))
     {
       KerfCpuRequest req = KERF_CPU_REQUEST_INIT;
       GArray *cpus;
@@ -239,7 +87,7 @@ kerfd_place (const KerfModel *state, KerfInstance *inst, const KerfdSpecFlags *f
       guint64 base = 0;
 
       req.size = inst->memory_bytes;
-      req.has_base = f->has_memory_base;
+      req.has_base = kerfd_spec_has (f, KERFD_SPEC_MEMORY_BASE);
       req.base = inst->memory_base;
       req.policy = inst->memory_policy;
       req.numa_nodes = inst->numa_nodes;
@@ -357,7 +205,7 @@ kerfd_engine_op_create (KerfdEngine *engine, const char *name, GVariant *spec,
   g_autoptr(KerfDiagList) diags = kerf_diag_list_new ();
   g_autoptr(KerfDtTree) overlay = NULL;
   g_autoptr(KerfdInstanceRecord) record = NULL;
-  KerfdSpecFlags f;
+  g_autoptr(KerfdSpec) f = NULL;
   KerfValidateOptions opts;
   guint tx_id = 0;
 
@@ -380,26 +228,27 @@ kerfd_engine_op_create (KerfdEngine *engine, const char *name, GVariant *spec,
       g_set_error (error, KERF_ERROR, KERF_ERROR_EXISTS, "an instance named '%s' exists", name);
       return FALSE;
     }
-  inst = kerf_instance_new (name);
-  if (!kerfd_spec_apply (spec, inst, &f, error))
+  if ((f = kerfd_spec_from_variant (spec, error)) == NULL)
     return FALSE;
-  if (!f.has_memory_bytes)
+  inst = kerf_instance_new (name);
+  kerfd_spec_apply (f, inst);
+  if (!kerfd_spec_has (f, KERFD_SPEC_MEMORY_BYTES))
     {
       g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT, "'memory-bytes' is required");
       return FALSE;
     }
-  if (!f.has_cpus && !f.has_cpu_count)
+  if (!kerfd_spec_has (f, KERFD_SPEC_CPUS | KERFD_SPEC_CPU_COUNT))
     {
       g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
                    "'cpus' or 'cpu-count' is required");
       return FALSE;
     }
-  if (f.has_id && kerf_model_find_instance_by_id (s->state, inst->id) != NULL)
+  if (kerfd_spec_has (f, KERFD_SPEC_ID) && kerf_model_find_instance_by_id (s->state, inst->id) != NULL)
     {
       g_set_error (error, KERF_ERROR, KERF_ERROR_EXISTS, "instance id %u is in use", inst->id);
       return FALSE;
     }
-  if (!kerfd_place (s->state, inst, &f, TRUE, TRUE, NULL, error) ||
+  if (!kerfd_place (s->state, inst, f, TRUE, TRUE, NULL, error) ||
       !kerfd_check_taken (s->state, inst, NULL, error))
     return FALSE;
 
@@ -443,7 +292,7 @@ kerfd_engine_op_update (KerfdEngine *engine, const char *name, GVariant *spec,
   g_autoptr(GError) local_error = NULL;
   KerfdInstanceInfo *info;
   const KerfInstance *cur;
-  KerfdSpecFlags f;
+  g_autoptr(KerfdSpec) f = NULL;
   KerfValidateOptions opts;
   guint tx_id = 0;
   gboolean kernel_change;
@@ -456,18 +305,21 @@ kerfd_engine_op_update (KerfdEngine *engine, const char *name, GVariant *spec,
       g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND, "no instance named '%s'", name);
       return FALSE;
     }
-  next = kerf_instance_copy (cur);
-  if (!kerfd_spec_apply (spec, next, &f, error))
+  if ((f = kerfd_spec_from_variant (spec, error)) == NULL)
     return FALSE;
-  if (f.has_id && next->id != cur->id)
+  next = kerf_instance_copy (cur);
+  kerfd_spec_apply (f, next);
+  if (kerfd_spec_has (f, KERFD_SPEC_ID) && next->id != cur->id)
     {
       g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
                    "the id of an instance cannot change");
       return FALSE;
     }
   /* memory moves only when its size or base was asked to change */
-  if (!kerfd_place (s->state, next, &f, TRUE,
-                    f.has_memory_base || (f.has_memory_bytes && next->memory_bytes != cur->memory_bytes),
+  if (!kerfd_place (s->state, next, f, TRUE,
+                    kerfd_spec_has (f, KERFD_SPEC_MEMORY_BASE) ||
+                    (kerfd_spec_has (f, KERFD_SPEC_MEMORY_BYTES) &&
+                     next->memory_bytes != cur->memory_bytes),
                     name, error) ||
       !kerfd_check_taken (s->state, next, name, error))
     return FALSE;
