@@ -74,6 +74,7 @@ class LoadTest(loadcheck.LoadTestCase):
         seconds = env_int('KERF_LOAD_SECONDS', 5)
         warmup = env_int('KERF_LOAD_WARMUP', 2)
         read_seconds = env_int('KERF_LOAD_READ_SECONDS', 3)
+        read_warmup = env_int('KERF_LOAD_READ_WARMUP', 2)
         rss_bound = env_int('KERF_LOAD_RSS_BOUND_KB', 2048)
         rss_per_tx = env_int('KERF_LOAD_RSS_PER_TX_KB', 32)
         json_path = os.environ.get('KERF_LOAD_JSON') or os.path.join(self.workdir, 'load.json')
@@ -110,7 +111,7 @@ class LoadTest(loadcheck.LoadTestCase):
             self.assertLessEqual(growth, allowed, 'kerfd RSS grew beyond the bound')
 
         # 2. reads only, on the state the mix left: nothing may grow
-        reads = self.run_load('reads', clients, read_seconds, 2,
+        reads = self.run_load('reads', clients, read_seconds, read_warmup,
                               os.path.splitext(json_path)[0] + '-reads.json')
         growth = reads['rss_kb']['end'] - reads['rss_kb']['warm']
         calls = sum(k['calls'] for k in reads['kinds'].values())
