@@ -21,6 +21,11 @@ each with its reference measured in the same run:
   * kerfd RSS idle (initialized, no instances) and with N instances:
     targets <= 8 MB and <= 20 MB
 
+Two kerfd runs: an idle one (RSS, GetAll, kerf show, then the cycles),
+and a fresh one filled with N instances (RSS, GetAll, kerf show), so that
+the cycles' transactions (the kernel keeps every tx_N, kerfd publishes an
+object for each) do not count in the N-instance figures.
+
 kerfd's state directory is made under --state-parent (default /var/tmp:
 a real disk like kerfd's own default /var/lib/kerf, never tmpfs unless you
 ask); the output names its file system.  The load average is printed at
@@ -141,7 +146,7 @@ def main():
         skip('python3-dbusmock not installed')
 
     work = tempfile.mkdtemp(prefix='kerf-bench-')
-    state_dir = tempfile.mkdtemp(prefix='kerf-bench-state-', dir=state_parent)
+    state_dirs = []
     procs = []
     load_start = loadavg()
     try:
@@ -166,20 +171,15 @@ def main():
             if time.monotonic() > deadline:
                 raise RuntimeError('polkit mock did not start')
             time.sleep(0.1)
-        daemon = subprocess.Popen([kerfd, '--bus=' + addr, '--backend=emulated',
-                                   '--state-dir=' + state_dir,
-                                   '--emulated-machine=' + machine],
-                                  env=env, stdout=subprocess.DEVNULL,
-                                  stderr=open(os.path.join(work, 'kerfd.log'), 'w'))
-        procs.append(daemon)
         procs.append(subprocess.Popen([mini, addr], env=env))
-        for name in ('org.multikernel.Kerf', 'org.kerf.BenchMini'):
+
+        def wait_name(name, proc):
             deadline = time.monotonic() + 20
             while 'true' not in subprocess.run(
                     ['gdbus', 'call', '--address', addr, '-d', 'org.freedesktop.DBus', '-o',
                      '/org/freedesktop/DBus', '-m', 'org.freedesktop.DBus.NameHasOwner', name],
                     capture_output=True, text=True).stdout:
-                if daemon.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f'{name} did not appear (see {work}/kerfd.log)')
                 time.sleep(0.05)
 
@@ -187,38 +187,68 @@ def main():
             return subprocess.run([client, addr, *a], env=env, capture_output=True, text=True,
                                   check=True).stdout.strip()
 
-        bench('init', machine)
-        time.sleep(0.5)
-        rss_idle = rss_kib(daemon.pid)
+        def start_kerfd():
+            """A fresh kerfd on a fresh state directory, pool initialized."""
+            state_dirs.append(tempfile.mkdtemp(prefix='kerf-bench-state-', dir=state_parent))
+            d = subprocess.Popen([kerfd, '--bus=' + addr, '--backend=emulated',
+                                  '--state-dir=' + state_dirs[-1],
+                                  '--emulated-machine=' + machine],
+                                 env=env, stdout=subprocess.DEVNULL,
+                                 stderr=open(os.path.join(work, 'kerfd.log'), 'a'))
+            procs.append(d)
+            wait_name('org.multikernel.Kerf', d)
+            bench('init', machine)
+            time.sleep(0.5)
+            return d
 
+        def stop(p):
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+        def pool_getall(n):
+            return float(bench('call', 'org.multikernel.Kerf', '/org/multikernel/Kerf/Pool',
+                               'org.freedesktop.DBus.Properties', 'GetAll',
+                               "('org.multikernel.Kerf.Pool',)", str(n)))
+
+        wait_name('org.kerf.BenchMini', procs[-1])
+
+        # Phase 1, an idle kerfd (initialized, no instance): RSS, GetAll,
+        # kerf show, then create+delete cycles (each leaves two transaction
+        # objects behind, which is why phase 2 starts afresh)
+        daemon = start_kerfd()
+        rss_idle = rss_kib(daemon.pid)
         # kerfd and the floor in alternating rounds: each figure is the
         # median of the rounds' medians
         rounds, per_round = 5, max(n_calls // 5, 20)
         pools, floors, pings = [], [], []
         for _ in range(rounds):
-            pools.append(float(bench('call', 'org.multikernel.Kerf',
-                                     '/org/multikernel/Kerf/Pool',
-                                     'org.freedesktop.DBus.Properties', 'GetAll',
-                                     "('org.multikernel.Kerf.Pool',)", str(per_round))))
+            pools.append(pool_getall(per_round))
             floors.append(float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
                                       'org.freedesktop.DBus.Properties', 'GetAll',
                                       "('org.kerf.BenchMini',)", str(per_round))))
             pings.append(float(bench('call', 'org.kerf.BenchMini', '/org/kerf/BenchMini',
                                      'org.kerf.BenchMini', 'Ping', '()', str(per_round))))
         pool, floor, ping = (statistics.median(x) for x in (pools, floors, pings))
-        done, secs = bench('cycle', str(n_cycles), str(2 * MIB), str(limit)).split()
-        cycles = int(done) / float(secs)
-
         (show, show_cpu), (true, true_cpu), (minimal, minimal_cpu) = time_cmds(
             [[kerf, 'show', '--bus=' + addr], ['/bin/true'], [client, addr, 'show']], 30, env)
+        done, secs, tail_n, tail_secs = bench('cycle', str(n_cycles), str(2 * MIB),
+                                              str(limit)).split()
+        done, secs, tail_n, tail_secs = int(done), float(secs), int(tail_n), float(tail_secs)
+        stop(daemon)
 
-        made, fill = bench('fill', str(n_inst), str(2 * MIB), str(4 * limit)).split()
-        made, fill = int(made), float(fill)
+        # Phase 2, a fresh kerfd filled with N instances
+        daemon = start_kerfd()
+        made, fill, fill_tail_n, fill_tail = bench('fill', str(n_inst), str(2 * MIB),
+                                                   str(4 * limit)).split()
+        made, fill, fill_tail_n, fill_tail = int(made), float(fill), int(fill_tail_n), \
+            float(fill_tail)
         time.sleep(0.5)
         rss_full = rss_kib(daemon.pid)
-        pool_full = float(bench('call', 'org.multikernel.Kerf', '/org/multikernel/Kerf/Pool',
-                                'org.freedesktop.DBus.Properties', 'GetAll',
-                                "('org.multikernel.Kerf.Pool',)", str(max(n_calls // 10, 20))))
+        pool_full = pool_getall(max(n_calls // 10, 20))
         (show_full, show_full_cpu), = time_cmds([[kerf, 'show', '--bus=' + addr]], 5, env)
         rss_peak = rss_peak_kib(daemon.pid)
 
@@ -226,13 +256,12 @@ def main():
             return 'met' if ok else 'MISSED'
         print(f'kerfd on a private bus, emulated backend, {os.cpu_count()} CPUs, '
               f'load average {load_start} at the start, {loadavg()} at the end')
-        print(f'  state directory on {fs_type(state_dir)} ({state_parent}; kerfd\'s default '
+        print(f'  state directory on {fs_type(state_dirs[0])} ({state_parent}; kerfd\'s default '
               f'/var/lib/kerf is on {fs_type("/var/lib")} here)')
+        print('  idle kerfd (pool initialized, no instance):')
         print(f'  Pool GetAll            {pool:8.1f} us   floor (mini GDBus GetAll) {floor:.1f} us'
               f'   ratio {pool / floor:.2f}   (target <= 1.5: {verdict(pool / floor <= 1.5)})')
         print(f'  mini Ping              {ping:8.1f} us')
-        print(f'  CreateInstance+Delete  {cycles:8.1f} cycles/s   ({1e3 / cycles:.1f} ms per cycle,'
-              f' {done} cycles)' if cycles > 0 else '  CreateInstance+Delete  none done')
         print(f'  kerf show              {show * 1e3:8.1f} ms   (target <= 10 ms: '
               f'{verdict(show <= 0.010)})   CPU {show_cpu * 1e3:.1f} ms')
         print(f'    /bin/true            {true * 1e3:8.1f} ms   x{show / true:.1f}'
@@ -242,13 +271,20 @@ def main():
               f' (x{show_cpu / minimal_cpu:.2f})')
         print(f'  RSS idle               {rss_idle / 1024:8.1f} MiB   (target <= 8 MB: '
               f'{verdict(rss_idle * 1024 <= 8e6)})')
+        if done > 0:
+            print(f'  CreateInstance+Delete  {done / secs:8.1f} cycles/s   ({1e3 * secs / done:.1f} ms'
+                  f' per cycle over {done}; the last {tail_n}: {1e3 * tail_secs / tail_n:.1f} ms'
+                  f' each)')
+        else:
+            print('  CreateInstance+Delete  none done')
         if made < n_inst:
             print(f'  NOTE: only {made} of {n_inst} instances created within {4 * limit:.0f} s')
-        print(f'  {made} instances: created in {fill:.1f} s ({made / fill:.1f}/s), '
-              f'RSS {rss_full / 1024:.1f} MiB (target <= 20 MB: '
+        print(f'  fresh kerfd, {made} instances created in {fill:.1f} s ({made / fill:.1f}/s; '
+              f'the last {fill_tail_n}: {1e3 * fill_tail / max(fill_tail_n, 1):.1f} ms each):')
+        print(f'  RSS                    {rss_full / 1024:8.1f} MiB   (target <= 20 MB: '
               f'{verdict(rss_full * 1024 <= 20e6)}), peak {rss_peak / 1024:.1f} MiB')
-        print(f'    Pool GetAll {pool_full:.1f} us, kerf show {show_full * 1e3:.1f} ms '
-              f'(CPU {show_full_cpu * 1e3:.1f} ms)')
+        print(f'  Pool GetAll            {pool_full:8.1f} us')
+        print(f'  kerf show              {show_full * 1e3:8.1f} ms   CPU {show_full_cpu * 1e3:.1f} ms')
         return 0
     finally:
         for p in reversed(procs):
@@ -263,7 +299,8 @@ def main():
         except (NameError, UnboundLocalError, ProcessLookupError):
             pass
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(state_dir, ignore_errors=True)
+        for d in state_dirs:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == '__main__':

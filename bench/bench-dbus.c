@@ -7,7 +7,9 @@
  *       COUNT times kerfd Pool.CreateInstance(cpu-count 1) + Instance.Delete;
  *   bench-dbus ADDRESS fill COUNT MEMORY_BYTES [MAX_SECONDS]
  *       creates COUNT instances (bench0..).
- *   Both print "DONE SECONDS" (stopping early after MAX_SECONDS).
+ *   Both print "DONE SECONDS TAIL TAIL_SECONDS" (stopping early after
+ *   MAX_SECONDS): TAIL_SECONDS is the time of the last TAIL operations
+ *   (a tenth, at most 100), the cost per operation at the end of the run.
  *   bench-dbus ADDRESS init FILE
  *       Pool.Initialize with FILE's bytes.
  *   bench-dbus ADDRESS show
@@ -105,8 +107,10 @@ main (int argc, char **argv)
       double limit = argc == 6 ? g_ascii_strtod (argv[5], NULL) : 1e9;
       gboolean cycle = strcmp (argv[2], "cycle") == 0;
       double t0 = bench_now ();
-      guint i;
+      g_autofree double *ends = g_new0 (double, MAX (n, 1) + 1);
+      guint i, tail;
 
+      ends[0] = t0;
       for (i = 0; i < n && bench_now () - t0 < limit; i++)
         {
           g_autofree char *name = g_strdup_printf (cycle ? "cycle%u" : "bench%u", i);
@@ -114,9 +118,11 @@ main (int argc, char **argv)
           if (cycle)
             g_variant_unref (call (c, BUS_NAME, path, INST_IFACE, "Delete",
                                    g_variant_new ("(a{sv})", NULL)));
+          ends[i + 1] = bench_now ();
         }
-      /* "DONE SECONDS": a time limit may stop before COUNT */
-      g_print ("%u %.3f\n", i, bench_now () - t0);
+      /* a time limit may stop before COUNT */
+      tail = CLAMP (i / 10, MIN (i, 1), 100);
+      g_print ("%u %.3f %u %.3f\n", i, ends[i] - t0, tail, ends[i] - ends[i - tail]);
     }
   else if (strcmp (argv[2], "init") == 0 && argc == 4)
     {
