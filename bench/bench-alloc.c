@@ -94,7 +94,7 @@ place_one (const KerfModel *model, const char *name, const KerfValidateOptions *
 int
 main (int argc, char **argv)
 {
-  g_autofree char *sizes_arg = g_strdup ("10,100,1000");
+  g_autofree char *sizes_arg = NULL;   /* GOption would overwrite a default without freeing it */
   gint reps = 51, n_cpus = 8192, n_devices = 1024;
   GOptionEntry entries[] = {
     { "cpus", 0, 0, G_OPTION_ARG_INT, &n_cpus, "CPUs of the state (multiple of 8)", "N" },
@@ -122,7 +122,7 @@ main (int argc, char **argv)
 
   g_print ("validate+allocate one more instance on %d CPUs, %d devices, median of %d:\n",
            n_cpus, n_devices, reps);
-  sizes = g_strsplit (sizes_arg, ",", -1);
+  sizes = g_strsplit (sizes_arg != NULL ? sizes_arg : "10,100,1000", ",", -1);
   for (guint k = 0; sizes[k] != NULL; k++)
     {
       guint n = (guint) g_ascii_strtoull (sizes[k], NULL, 10);
