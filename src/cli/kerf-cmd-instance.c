@@ -213,6 +213,57 @@ kerf_print_dry_run_json (const char *name, const char *object_path)
   kerf_cli_json_print (json);
 }
 
+/* "✓ " where the locale's charset is UTF-8, nothing elsewhere (no mojibake
+ * on a C-locale terminal or log). */
+static const char *
+kerf_done_mark (void)
+{
+  return g_get_charset (NULL) ? "\u2713 " : "";
+}
+
+/* The id of the transaction at `tx_path` (a LastTransaction) when it is the
+ * one `operation` on instance `name` wrote, else 0.  kerfd sets
+ * LastTransaction before it replies; a change another caller made right
+ * after ours would be newer, so check rather than trust. */
+static guint
+kerf_caused_transaction (KerfCliBus *bus, const char *tx_path, const char *operation,
+                         const char *name)
+{
+  g_autoptr (KerfDBusTransaction) tx = NULL;
+
+  if (tx_path == NULL || g_str_equal (tx_path, "/"))
+    return 0;
+  tx = kerf_dbus_transaction_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                             KERF_CLI_BUS_NAME, tx_path, NULL, NULL);
+  if (tx == NULL || g_strcmp0 (kerf_dbus_transaction_get_operation (tx), operation) != 0
+      || g_strcmp0 (kerf_dbus_transaction_get_instance (tx), name) != 0)
+    return 0;
+  return kerf_dbus_transaction_get_id (tx);
+}
+
+/* The pool's LastTransaction as it is now (the cached pool proxy may not
+ * have seen PropertiesChanged yet). */
+static char *
+kerf_pool_last_transaction (KerfCliBus *bus)
+{
+  g_autoptr (KerfDBusPool) fresh = NULL;
+
+  fresh = kerf_dbus_pool_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                         KERF_CLI_BUS_NAME,
+                                         g_dbus_proxy_get_object_path (G_DBUS_PROXY (bus->pool)),
+                                         NULL, NULL);
+  return fresh != NULL ? g_strdup (kerf_dbus_pool_get_last_transaction (fresh)) : NULL;
+}
+
+/* " (transaction N)", or for an update that wrote none `none_text`. */
+static char *
+kerf_transaction_note (guint tx_id, const char *none_text)
+{
+  if (tx_id != 0)
+    return g_strdup_printf (" (transaction %u)", tx_id);
+  return g_strdup (none_text);
+}
+
 int
 kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
 {
@@ -289,9 +340,12 @@ kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
       g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_instance_get_memory_base (inst),
                                                          kerf_dbus_instance_get_memory_bytes (inst));
       g_autofree char *devices = kerf_cli_instance_devices (inst);
+      g_autofree char *note = kerf_transaction_note (
+          kerf_caused_transaction (bus, kerf_dbus_instance_get_last_transaction (inst), "create",
+                                   name), "");
 
-      printf ("Created instance '%s' (id %u): CPUs %s, memory %s%s%s\n", name,
-              kerf_dbus_instance_get_id (inst), cpus, memory,
+      printf ("%sCreated instance '%s'%s: id %u, CPUs %s, memory %s%s%s\n", kerf_done_mark (),
+              name, note, kerf_dbus_instance_get_id (inst), cpus, memory,
               devices[0] ? ", devices " : "", devices);
     }
   kerf_spec_args_clear (&args);
@@ -307,6 +361,7 @@ kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv)
   g_autoptr (KerfDBusInstance) inst = NULL;
   g_autoptr (GVariant) spec = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *last_before = NULL;
   GVariantDict options;
   int status;
   const GOptionEntry entries[] = {
@@ -338,6 +393,7 @@ kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv)
       return status;
     }
 
+  last_before = g_strdup (kerf_dbus_instance_get_last_transaction (inst));
   g_variant_dict_init (&options, NULL);
   if (args.dry_run)
     g_variant_dict_insert (&options, "dry-run", "b", TRUE);
@@ -366,7 +422,15 @@ kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv)
         kerf_cli_instance_show (global, fresh);
       else
         {
-          printf ("Updated instance '%s'.\n", argv[1]);
+          const char *after = kerf_dbus_instance_get_last_transaction (fresh);
+          /* unchanged: the update wrote none (kerfd's records only) */
+          g_autofree char *note = g_strcmp0 (after, last_before) == 0
+              ? g_strdup (" (no transaction: only kerfd's own records changed)")
+              : kerf_transaction_note (kerf_caused_transaction (bus, after, "update",
+                                                                kerf_dbus_instance_get_name (fresh)),
+                                       "");
+
+          printf ("%sUpdated instance '%s'%s.\n", kerf_done_mark (), argv[1], note);
           kerf_cli_instance_print (fresh);
         }
     }
@@ -414,6 +478,12 @@ kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv)
       kerf_cli_json_print (json);
     }
   else
-    printf ("Deleted instance '%s'.\n", name);
+    {
+      g_autofree char *last = kerf_pool_last_transaction (bus);
+      g_autofree char *note = kerf_transaction_note (
+          kerf_caused_transaction (bus, last, "delete", name), "");
+
+      printf ("%sDeleted instance '%s'%s.\n", kerf_done_mark (), name, note);
+    }
   return KERF_EXIT_OK;
 }

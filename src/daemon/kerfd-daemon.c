@@ -103,9 +103,28 @@ kerfd_device_entry (const KerfDevice *dev, const KerfModel *state)
   return g_variant_builder_end (&b);
 }
 
+/* The object path of the newest transaction the kernel holds (with
+ * `instance` non-NULL: one that changed that instance), "/" when none.  From
+ * the snapshot, so it is right after a restart or a rollback too. */
+static char *
+kerfd_daemon_last_transaction (const KerfdSnapshot *s, const char *instance)
+{
+  guint last = 0;
+
+  for (guint i = 0; i < s->transactions->len; i++)
+    {
+      const KerfdTxInfo *tx = g_ptr_array_index (s->transactions, i);
+
+      if (tx->id > last && (instance == NULL || g_strcmp0 (tx->instance, instance) == 0))
+        last = tx->id;
+    }
+  return last != 0 ? kerfd_transaction_object_path (last) : g_strdup ("/");
+}
+
 static void
 kerfd_daemon_sync_pool (KerfdDaemon *d, const KerfdSnapshot *s)
 {
+  g_autofree char *last_tx = kerfd_daemon_last_transaction (s, NULL);
   const KerfResources *res = s->state != NULL ? s->state->resources : NULL;
   GVariantBuilder devices, nodes;
 
@@ -138,16 +157,18 @@ kerfd_daemon_sync_pool (KerfdDaemon *d, const KerfdSnapshot *s)
   kerf_dbus_pool_set_memory_free_bytes (d->pool, s->free_memory);
   kerf_dbus_pool_set_devices (d->pool, g_variant_builder_end (&devices));
   kerf_dbus_pool_set_numa_nodes (d->pool, g_variant_builder_end (&nodes));
+  kerf_dbus_pool_set_last_transaction (d->pool, last_tx);
   g_object_thaw_notify (G_OBJECT (d->pool));
 }
 
 /* ---- instances -------------------------------------------------------- */
 
 static void
-kerfd_daemon_update_instance (KerfDBusInstance *iface, const KerfdInstanceInfo *info,
-                              const KerfInstance *inst)
+kerfd_daemon_update_instance (KerfDBusInstance *iface, const KerfdSnapshot *snapshot,
+                              const KerfdInstanceInfo *info, const KerfInstance *inst)
 {
   const KerfdInstanceRecord *r = info->record;
+  g_autofree char *last_tx = kerfd_daemon_last_transaction (snapshot, info->name);
   g_autoptr(GPtrArray) devs = g_ptr_array_new ();
   const char *s;
 
@@ -174,6 +195,7 @@ kerfd_daemon_update_instance (KerfDBusInstance *iface, const KerfdInstanceInfo *
                    r->kernel_sha256 != NULL ? r->kernel_sha256 : "",
                    r->kernel_version != NULL ? r->kernel_version : ""));
   kerf_dbus_instance_set_cmdline (iface, r->cmdline != NULL ? r->cmdline : "");
+  kerf_dbus_instance_set_last_transaction (iface, last_tx);
   g_object_thaw_notify (G_OBJECT (iface));
 }
 
@@ -207,7 +229,7 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
           g_autoptr(KerfDBusInstance) iface = kerf_dbus_instance_skeleton_new ();
 
           /* set everything before export: InterfacesAdded carries it all */
-          kerfd_daemon_update_instance (iface, info, inst);
+          kerfd_daemon_update_instance (iface, s, info, inst);
           g_object_set_data_full (G_OBJECT (iface), "kerfd-name", g_strdup (info->name), g_free);
           kerfd_bouncer_protect (d->bouncer, G_DBUS_INTERFACE_SKELETON (iface));
           kerfd_methods_connect_instance (d, iface);
@@ -220,7 +242,7 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
         {
           g_autoptr(KerfDBusInstance) iface = kerf_dbus_object_get_instance (KERF_DBUS_OBJECT (object));
 
-          kerfd_daemon_update_instance (iface, info, inst);
+          kerfd_daemon_update_instance (iface, s, info, inst);
         }
     }
 }
@@ -260,6 +282,7 @@ kerfd_daemon_sync_transactions (KerfdDaemon *d, const KerfdSnapshot *s)
       kerf_dbus_transaction_set_id (iface, tx->id);
       kerf_dbus_transaction_set_status (iface, tx->status);
       kerf_dbus_transaction_set_target (iface, tx->target);
+      kerf_dbus_transaction_set_instance (iface, tx->instance != NULL ? tx->instance : "");
       kerf_dbus_transaction_set_operation (iface, tx->operation);
       g_object_thaw_notify (G_OBJECT (iface));
 
@@ -285,7 +308,9 @@ kerfd_daemon_sync (KerfdDaemon *d)
 {
   g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (d->engine);
 
+  /* transactions first: LastTransaction of the pool and the instances
+   * points at an object that is already exported */
+  kerfd_daemon_sync_transactions (d, s);
   kerfd_daemon_sync_pool (d, s);
   kerfd_daemon_sync_instances (d, s);
-  kerfd_daemon_sync_transactions (d, s);
 }

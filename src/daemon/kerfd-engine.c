@@ -35,6 +35,7 @@ kerfd_tx_info_free (KerfdTxInfo *tx)
   g_free (tx->status);
   g_free (tx->target);
   g_free (tx->operation);
+  g_free (tx->instance);
   g_free (tx);
 }
 
@@ -517,7 +518,10 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
       tx->id = kt->id;
       tx->status = g_strdup (kt->status != NULL ? kt->status : "unknown");
       tx->target = g_strdup (kt->instance != NULL ? kt->instance : "");
-      tx->operation = kerfd_state_get_transaction (engine->state, kt->id, NULL);
+      tx->operation = kerfd_state_get_transaction (engine->state, kt->id, &tx->instance);
+      /* written by another tool: an instance target names its instance */
+      if (tx->instance == NULL && g_str_has_prefix (tx->target, "/instances/"))
+        tx->instance = g_strdup (tx->target + strlen ("/instances/"));
       g_ptr_array_add (s->transactions, tx);
       g_array_append_val (live_tx, kt->id);
     }

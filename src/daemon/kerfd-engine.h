@@ -34,6 +34,7 @@ typedef struct {
   char  *status;
   char  *target;
   char  *operation;
+  char  *instance;   /* the instance it changed (kerfd's record); NULL: the pool, or unknown */
 } KerfdTxInfo;
 
 typedef struct {

@@ -197,7 +197,8 @@ def test_init(t):
 
 
 def test_create(t):
-    r = k('create', 'web-server', '--cpus=4-7', '--memory=2GB')
+    # a UTF-8 locale: the golden has the check mark
+    r = k('create', 'web-server', '--cpus=4-7', '--memory=2GB', env={'LC_ALL': 'C.UTF-8'})
     t.rc(r, 0, 'create web-server')
     t.golden(r.out, 'bus-create.txt', 'create web-server')
     r = k('--json', 'create', 'database', '--cpu-count=8', '--memory=4GB',
@@ -388,6 +389,22 @@ def test_update_tx(t):
     r = k('rollback')
     t.rc(r, 2, 'rollback without TX')
 
+    # text: the transaction the update caused, or that it wrote none
+    r = k('update', 'web-server', '--cpus=4-6', env={'LC_ALL': 'C'})
+    t.rc(r, 0, 'update (text)')
+    last = k('--json', 'transactions').json()[-1]
+    t.ok(last['operation'] == 'update', 'update (text) wrote a transaction', last)
+    t.contains(r.out, "Updated instance 'web-server' (transaction %d)." % last['id'],
+               'update names its transaction', r)
+    t.ok('\u2713' not in r.out, 'no check mark outside a UTF-8 locale', r)
+    r = k('update', 'web-server', '--memory-policy=interleave', env={'LC_ALL': 'C.UTF-8'})
+    t.rc(r, 0, 'update of the memory policy')
+    t.contains(r.out, "\u2713 Updated instance 'web-server' (no transaction: only kerfd's own "
+               "records changed).", 'update without a transaction says so', r)
+    t.ok(k('--json', 'transactions').json()[-1] == last, 'and wrote none')
+    r = k('update', 'web-server', '--cpus=4-7')
+    t.rc(r, 0, 'update back to CPUs 4-7')
+
 
 def test_monitor(t):
     r = k('monitor', '--count=-1')
@@ -422,9 +439,12 @@ def test_monitor(t):
 
 
 def test_delete(t):
-    r = k('delete', 'database')
+    r = k('delete', 'database', env={'LC_ALL': 'C'})
     t.rc(r, 0, 'delete database')
-    t.contains(r.out, "Deleted instance 'database'.", 'delete message', r)
+    last = k('--json', 'transactions').json()[-1]
+    t.ok(last['operation'] == 'delete', 'delete wrote a transaction', last)
+    t.contains(r.out, "Deleted instance 'database' (transaction %d)." % last['id'],
+               'delete message names its transaction', r)
     r = k('show', 'database')
     t.rc(r, 1, 'deleted instance is gone')
     r = k('--json', 'delete', '--id=1')

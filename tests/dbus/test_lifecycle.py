@@ -77,6 +77,56 @@ class LifecycleTest(kerfdtest.KerfdTestCase):
         self.call(path, INSTANCE, 'Exec', '(a{sv})', ({},))
         self.assertEqual(self.status(path), 'active')
 
+    def test_last_transaction(self):
+        """Callers learn the transaction they caused from LastTransaction, set
+        before the reply; rollbacks and restarts keep it right."""
+        def last(path, iface=INSTANCE):
+            return self.get(path, iface, 'LastTransaction')
+
+        def tx(path):
+            props = self.get_all(path, TRANSACTION)
+            return props['Operation'], props['Instance']
+
+        self.assertEqual(last(POOL_PATH, POOL), '/')
+        self.initialize()
+        self.assertEqual(last(POOL_PATH, POOL), '/')   # the first baseline is no transaction
+        a = self.create('a', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 30)})
+        a_create = last(a)
+        self.assertEqual(tx(a_create), ('create', 'a'))
+        self.assertEqual(last(POOL_PATH, POOL), a_create)
+        b = self.create('b', {'cpus': V('au', [9]), 'memory-bytes': V('t', 1 << 30)})
+        self.assertEqual(tx(last(b)), ('create', 'b'))
+        self.assertEqual(last(POOL_PATH, POOL), last(b))
+        self.assertEqual(last(a), a_create)
+        self.call(a, INSTANCE, 'Update', '(a{sv}a{sv})', ({'cpus': V('au', [8, 10])}, {}))
+        a_update = last(a)
+        self.assertEqual(tx(a_update), ('update', 'a'))
+        self.assertNotEqual(a_update, a_create)
+        # kerfd's records only: no transaction
+        self.call(a, INSTANCE, 'Update', '(a{sv}a{sv})',
+                  ({'memory-policy': V('s', 'interleave')}, {}))
+        self.assertEqual(last(a), a_update)
+        self.call(a_update, TRANSACTION, 'Rollback', '(a{sv})', ({},))
+        self.assertEqual(last(a), a_create)
+        self.assertEqual(self.get(a, INSTANCE, 'Cpus'), [8])
+        self.call(b, INSTANCE, 'Delete', '(a{sv})', ({},))
+        b_delete = last(POOL_PATH, POOL)
+        self.assertEqual(tx(b_delete), ('delete', 'b'))
+        self.assertEqual(self.get(a_create, TRANSACTION, 'Target'), '/instances')
+        self.restart_daemon()
+        self.assertEqual(last(POOL_PATH, POOL), b_delete)
+        self.assertEqual(last(a), a_create)
+        # InterfacesAdded of a new instance carries it, and its transaction
+        # object is announced no later than the instance
+        mark = len(self.signals)
+        c = self.create('c', {'cpus': V('au', [11]), 'memory-bytes': V('t', 1 << 30)})
+        added = self.wait_for_signal(lambda p, i, n, args: n == 'InterfacesAdded' and args[0] == c,
+                                     'InterfacesAdded c')
+        c_tx = added[3][1][INSTANCE]['LastTransaction']
+        self.assertEqual(c_tx, last(c))
+        order = [args[0] for p, i, n, args in self.signals[mark:] if n == 'InterfacesAdded']
+        self.assertLess(order.index(c_tx), order.index(c))
+
     def test_load_rejects_non_kernel(self):
         self.initialize()
         path = self.create('vm', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 30)})
