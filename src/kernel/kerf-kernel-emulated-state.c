@@ -318,11 +318,77 @@ ranges_from_string (const char *s, GArray *out)
   return TRUE;
 }
 
+/* Strings from blobs (target-path, mk,resources, aliases, device names) and
+ * callers (cmdline) are any bytes but NUL, and a key file holds UTF-8 only:
+ * one that is not valid UTF-8 is stored base64-encoded under KEY-base64
+ * (and read back by opt_string()), so that any DTBO leaves a state file
+ * that loads again. */
+#define B64_SUFFIX "-base64"
+
 static void
-set_opt_string (GKeyFile *kf, const char *group, const char *key, const char *value)
+set_string (GKeyFile *kf, const char *group, const char *key, const char *value)
 {
-  if (value != NULL)
-    g_key_file_set_string (kf, group, key, value);
+  g_autofree char *b64 = NULL, *b64_key = NULL;
+
+  if (value == NULL)
+    return;
+  if (g_utf8_validate (value, -1, NULL))
+    {
+      g_key_file_set_string (kf, group, key, value);
+      return;
+    }
+  b64 = g_base64_encode ((const guchar *) value, strlen (value));
+  b64_key = g_strconcat (key, B64_SUFFIX, NULL);
+  g_key_file_set_string (kf, group, b64_key, b64);
+}
+
+/* An op's string field as two list items: the value and "0" (NULL), "1"
+ * (as is) or "2" (base64, not UTF-8). */
+static void
+op_field_encode (const char *value, char **text, const char **flag)
+{
+  if (value == NULL)
+    *text = g_strdup (""), *flag = "0";
+  else if (g_utf8_validate (value, -1, NULL))
+    *text = g_strdup (value), *flag = "1";
+  else
+    *text = g_base64_encode ((const guchar *) value, strlen (value)), *flag = "2";
+}
+
+/* The decoded bytes of a base64 string that must be a NUL-free C string. */
+static char *
+b64_string_decode (const char *b64)
+{
+  gsize n = 0;
+  guchar *raw = g_base64_decode (b64, &n);
+  char *out;
+
+  if (memchr (raw, '\0', n) != NULL)
+    {
+      g_free (raw);
+      return NULL;
+    }
+  out = g_strndup ((const char *) raw, n);
+  g_free (raw);
+  return out;
+}
+
+/* Decodes an op field; FALSE when the flag is unknown or the base64 text
+ * does not decode to a string. */
+static gboolean
+op_field_decode (const char *text, const char *flag, char **out)
+{
+  *out = NULL;
+  if (g_str_equal (flag, "0"))
+    return TRUE;
+  if (g_str_equal (flag, "1"))
+    {
+      *out = g_strdup (text);
+      return TRUE;
+    }
+  if (g_str_equal (flag, "2"))
+    return (*out = b64_string_decode (text)) != NULL;
+  return FALSE;
 }
 
 char *
@@ -334,8 +400,8 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
 
   g_key_file_set_boolean (kf, "kernel", "has-baseline", emu->has_baseline);
   g_key_file_set_uint64 (kf, "kernel", "next-tx", emu->next_tx);
-  g_key_file_set_string (kf, "kernel", "pool-cpus", cpus);
-  g_key_file_set_string (kf, "kernel", "chunks", chunks);
+  set_string (kf, "kernel", "pool-cpus", cpus);
+  set_string (kf, "kernel", "chunks", chunks);
 
   for (guint i = 0; i < emu->pci->len; i++)
     {
@@ -343,17 +409,17 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
       g_autofree char *group = g_strdup_printf ("pci %s", dev->pci_id);
       g_key_file_set_uint64 (kf, group, "vendor-id", dev->vendor_id);
       g_key_file_set_uint64 (kf, group, "device-id", dev->device_id);
-      set_opt_string (kf, group, "alias", dev->alias);
-      set_opt_string (kf, group, "owner", dev->owner);
+      set_string (kf, group, "alias", dev->alias);
+      set_string (kf, group, "owner", dev->owner);
     }
   for (guint i = 0; i < emu->platform->len; i++)
     {
       EmuPlatDev *dev = g_ptr_array_index (emu->platform, i);
       g_autofree char *group = g_strdup_printf ("platform %u", i);
-      g_key_file_set_string (kf, group, "node", dev->node_name);
-      set_opt_string (kf, group, "device-name", dev->device_name);
-      set_opt_string (kf, group, "acpi-hid", dev->acpi_hid);
-      set_opt_string (kf, group, "alias", dev->alias);
+      set_string (kf, group, "node", dev->node_name);
+      set_string (kf, group, "device-name", dev->device_name);
+      set_string (kf, group, "acpi-hid", dev->acpi_hid);
+      set_string (kf, group, "alias", dev->alias);
     }
   for (guint i = 0; i < emu->instances->len; i++)
     {
@@ -362,17 +428,17 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
       g_autofree char *mem = ranges_to_string (inst->mem);
       g_autofree char *icpus = u64_list_to_string (inst->cpus);
       g_key_file_set_uint64 (kf, group, "id", inst->id);
-      g_key_file_set_string (kf, group, "status", inst->status);
-      g_key_file_set_string (kf, group, "memory", mem);
-      g_key_file_set_string (kf, group, "cpus", icpus);
+      set_string (kf, group, "status", inst->status);
+      set_string (kf, group, "memory", mem);
+      set_string (kf, group, "cpus", icpus);
       g_key_file_set_int64 (kf, group, "numa-node", inst->numa_node);
       if (inst->kernel_sha256 != NULL)
         {
           g_key_file_set_uint64 (kf, group, "kernel-size", inst->kernel_size);
-          g_key_file_set_string (kf, group, "kernel-sha256", inst->kernel_sha256);
-          set_opt_string (kf, group, "kernel-format", inst->kernel_format);
+          set_string (kf, group, "kernel-sha256", inst->kernel_sha256);
+          set_string (kf, group, "kernel-format", inst->kernel_format);
           g_key_file_set_uint64 (kf, group, "initrd-size", inst->initrd_size);
-          set_opt_string (kf, group, "cmdline", inst->cmdline);
+          set_string (kf, group, "cmdline", inst->cmdline);
           g_key_file_set_boolean (kf, group, "debug", inst->debug);
         }
     }
@@ -380,9 +446,9 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
     {
       EmuTx *tx = g_ptr_array_index (emu->txs, i);
       g_autofree char *group = g_strdup_printf ("tx %u", tx->id);
-      g_key_file_set_string (kf, group, "status", tx->status);
-      g_key_file_set_string (kf, group, "instance", tx->instance);
-      g_key_file_set_string (kf, group, "resources", tx->resources);
+      set_string (kf, group, "status", tx->status);
+      set_string (kf, group, "instance", tx->instance);
+      set_string (kf, group, "resources", tx->resources);
       if (tx->dtbo != NULL)
         {
           gsize n;
@@ -398,10 +464,15 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
           g_autofree char *a = g_strdup_printf ("%" G_GUINT64_FORMAT, op->a);
           g_autofree char *b = g_strdup_printf ("%" G_GUINT64_FORMAT, op->b);
           g_autofree char *u = g_strdup_printf ("%u", op->u);
-          const char *fields[] = { emu_op_kind_to_string (op->kind),
-                                   op->s != NULL ? op->s : "", op->s != NULL ? "1" : "0",
-                                   op->t != NULL ? op->t : "", op->t != NULL ? "1" : "0",
-                                   a, b, u };
+          g_autofree char *s = NULL, *t = NULL;
+          const char *s_flag, *t_flag;
+          const char *fields[8];
+
+          op_field_encode (op->s, &s, &s_flag);
+          op_field_encode (op->t, &t, &t_flag);
+          fields[0] = emu_op_kind_to_string (op->kind);
+          fields[1] = s, fields[2] = s_flag, fields[3] = t, fields[4] = t_flag;
+          fields[5] = a, fields[6] = b, fields[7] = u;
           g_key_file_set_string_list (kf, group, key, fields, G_N_ELEMENTS (fields));
         }
     }
@@ -416,11 +487,17 @@ corrupt (GError **error, const char *what)
   return FALSE;
 }
 
+/* KEY, or KEY-base64 (see set_string()); NULL when neither is there. */
 static char *
 opt_string (GKeyFile *kf, const char *group, const char *key)
 {
-  return g_key_file_has_key (kf, group, key, NULL) ? g_key_file_get_string (kf, group, key, NULL)
-                                                   : NULL;
+  g_autofree char *b64_key = NULL, *b64 = NULL;
+
+  if (g_key_file_has_key (kf, group, key, NULL))
+    return g_key_file_get_string (kf, group, key, NULL);
+  b64_key = g_strconcat (key, B64_SUFFIX, NULL);
+  b64 = g_key_file_get_string (kf, group, b64_key, NULL);
+  return b64 != NULL ? b64_string_decode (b64) : NULL;
 }
 
 static gboolean
@@ -450,15 +527,15 @@ load_tx (KerfEmu *emu, GKeyFile *kf, const char *group, guint id, GError **error
       g_autofree char *key = g_strdup_printf ("op%" G_GUINT64_FORMAT, j);
       gsize nf = 0;
       g_auto(GStrv) f = g_key_file_get_string_list (kf, group, key, &nf, NULL);
+      g_autofree char *s = NULL, *t = NULL;
       EmuOpKind kind;
       guint64 a, b, u;
       if (f == NULL || nf != 8 || !emu_op_kind_from_string (f[0], &kind)
+          || !op_field_decode (f[1], f[2], &s) || !op_field_decode (f[3], f[4], &t)
           || !u64_parse (f[5], &a) || !u64_parse (f[6], &b) || !u64_parse (f[7], &u)
           || u > G_MAXUINT32)
         return corrupt (error, key);
-      g_ptr_array_add (tx->ops, emu_op_new (kind, g_str_equal (f[2], "1") ? f[1] : NULL,
-                                            g_str_equal (f[4], "1") ? f[3] : NULL,
-                                            a, b, (guint32) u));
+      g_ptr_array_add (tx->ops, emu_op_new (kind, s, t, a, b, (guint32) u));
     }
   return TRUE;
 }

@@ -6,7 +6,10 @@
  * intake reads at an offset that is 4 mod 8 (checked, so the test cannot
  * silently stop covering it).  On x86 a plain load works, so the values are
  * asserted in every build and UBSan (-fsanitize=alignment, in the sanitized
- * build) turns a direct dereference into a failure. */
+ * build) turns a direct dereference into a failure.
+ *
+ * Strings that are not UTF-8: whatever bytes a DTBO carries (target-path,
+ * mk,resources, an alias), the state directory must open again. */
 #include "config.h"
 
 #include <errno.h>
@@ -222,6 +225,188 @@ test_misaligned_overlay (void)
   g_assert_true (covered_cpu_reg);
 }
 
+/* ---- strings that are not UTF-8 ----------------------------------------- */
+
+/* Every byte 1..255 once: not UTF-8, and every character a key file
+ * escapes (newline, tab, backslash, ...). */
+static char *
+all_bytes_string (const char *prefix)
+{
+  GString *s = g_string_new (prefix);
+  for (guint c = 1; c < 256; c++)
+    g_string_append_c (s, (char) c);
+  return g_string_free (s, FALSE);
+}
+
+static KerfKernel *
+reopen (const char *dir, KerfKernel *k)
+{
+  g_autoptr(GError) error = NULL;
+  KerfKernel *again;
+
+  kerf_kernel_free (k);
+  again = kerf_kernel_emulated_new (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (again);
+  return again;
+}
+
+static KerfKernelTransaction *
+find_tx (KerfKernel *k, guint id)
+{
+  g_autoptr(GError) error = NULL;
+  KerfKernelTransaction *t = kerf_kernel_get_transaction (k, id, &error);
+  g_assert_no_error (error);
+  return t;
+}
+
+/* Finding: the failed transaction of the DTBO in fuzz/regress/emu-dtbo
+ * (target-path "/resou\xf2ces") was saved as is in the key-file state, which
+ * then failed to load ("state file is corrupt"): the directory never
+ * opened again. */
+static void
+test_non_utf8_failed_tx (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+  g_autofree char *target = all_bytes_string ("/instances/x");
+  g_autofree char *repro_path = g_test_build_filename (G_TEST_DIST, "..", "..", "fuzz", "regress",
+                                                       "emu-dtbo",
+                                                       "failed-tx-bad-target-state-unreadable.dtbo",
+                                                       NULL);
+  g_autofree char *repro = NULL;
+  g_autoptr(GBytes) base = test_baseline_default ();
+  g_autoptr(GBytes) ov = NULL;
+  KerfKernelTransaction *t;
+  gsize repro_len = 0, len;
+  const guint8 *p;
+  TestFdt *f;
+  KerfKernel *k;
+
+  g_assert_no_error (error);
+  k = kerf_kernel_emulated_new (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
+  g_assert_no_error (error);
+
+  /* the fuzzer's reproducer, as the kernel-level write leaves it: tx_1 failed */
+  g_assert_true (g_file_get_contents (repro_path, &repro, &repro_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kerf_kernel_emulated_write_file (k, "overlays/new", (const guint8 *) repro,
+                                                    repro_len), <, 0);
+  k = reopen (dir, k);
+  t = find_tx (k, 1);
+  g_assert_cmpstr (t->status, ==, "failed");
+  g_assert_cmpstr (t->instance, ==, "/resou\xf2" "ces");
+  kerf_kernel_transaction_free (t);
+
+  /* every byte in target-path (not an instance name) and mk,resources */
+  f = test_fdt_new ();
+  test_fdt_string (f, "mk,resources", target + 11);
+  test_fdt_fragment_begin (f, 0, target);
+  test_fdt_begin (f, "cpu-add");
+  test_fdt_begin (f, "cpu@0");
+  test_fdt_u64 (f, "reg", 12);
+  test_fdt_end (f);
+  test_fdt_end (f);
+  test_fdt_fragment_end (f);
+  ov = test_fdt_finish (f);
+  p = g_bytes_get_data (ov, &len);
+  g_assert_cmpint (kerf_kernel_emulated_write_file (k, "overlays/new", p, len), ==, -EINVAL);
+  k = reopen (dir, k);
+  t = find_tx (k, 2);
+  g_assert_cmpstr (t->status, ==, "failed");
+  g_assert_cmpstr (t->instance, ==, target);
+  g_assert_cmpstr (t->resources, ==, target + 11);
+  g_assert_true (g_bytes_equal (t->dtbo, ov));
+  kerf_kernel_transaction_free (t);
+
+  /* rmdir of both and a reopen: the state is still good */
+  g_assert_cmpint (kerf_kernel_emulated_rmdir (k, "overlays/tx_1"), ==, 0);
+  g_assert_cmpint (kerf_kernel_emulated_rmdir (k, "overlays/tx_2"), ==, 0);
+  k = reopen (dir, k);
+  {
+    g_autoptr(GPtrArray) txs = kerf_kernel_list_transactions (k, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (txs->len, ==, 0);
+  }
+  kerf_kernel_free (k);
+  rm_rf (dir);
+}
+
+/* An applied transaction whose journal holds a string that is not UTF-8
+ * (the alias of a pool device-add) reopens and still rolls back. */
+static void
+test_non_utf8_applied_tx (void)
+{
+  static const guint64 cpus[] = { 4, 5, 6, 7 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+  g_autofree char *alias = all_bytes_string ("nvme");
+  g_autoptr(GBytes) base = NULL, ov = NULL, pool = NULL, pool_again = NULL;
+  g_autofree char *status = NULL;
+  KerfKernelTransaction *t;
+  const void *fdt;
+  guint tx = 0;
+  TestFdt *f;
+  KerfKernel *k;
+
+  /* a pool without the NVMe drive of the default machine */
+  f = test_fdt_new ();
+  test_fdt_string (f, "compatible", "multikernel-v1");
+  test_fdt_begin (f, "resources");
+  test_fdt_u64s (f, "cpus", cpus, 4);
+  test_fdt_begin (f, "memory@0");
+  test_fdt_u64 (f, "size", GiB);
+  test_fdt_end (f);
+  test_fdt_end (f);
+  base = test_fdt_finish (f);
+
+  f = test_fdt_new ();
+  test_fdt_fragment_begin (f, 0, "/resources");
+  test_fdt_begin (f, "device-add");
+  test_fdt_begin (f, "pci@0");
+  test_fdt_string (f, "pci-id", "0000:02:00.0");
+  test_fdt_string (f, "alias", alias);
+  test_fdt_end (f);
+  test_fdt_end (f);
+  test_fdt_fragment_end (f);
+  ov = test_fdt_finish (f);
+
+  g_assert_no_error (error);
+  k = kerf_kernel_emulated_new (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
+  g_assert_no_error (error);
+  g_assert_true (kerf_kernel_write_overlay (k, ov, &tx, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (status, ==, "applied");
+  pool = kerf_kernel_read_pool_tree (k, &error);
+  g_assert_no_error (error);
+  fdt = g_bytes_get_data (pool, NULL);
+  g_assert_cmpstr (fdt_getprop (fdt, fdt_path_offset (fdt, "/aliases"), alias, NULL), ==,
+                   "/pci@0,2/device@0,0");
+
+  k = reopen (dir, k);
+  pool_again = kerf_kernel_read_pool_tree (k, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (pool, pool_again));
+  t = find_tx (k, tx);
+  g_assert_cmpstr (t->status, ==, "applied");
+  kerf_kernel_transaction_free (t);
+
+  /* the journal came back whole: the rollback removes the device again */
+  g_assert_true (kerf_kernel_rollback (k, tx, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&pool_again, g_bytes_unref);
+  pool_again = kerf_kernel_read_pool_tree (k, &error);
+  fdt = g_bytes_get_data (pool_again, NULL);
+  g_assert_cmpint (fdt_path_offset (fdt, "/pci@0,2"), <, 0);
+  k = reopen (dir, k);
+  kerf_kernel_free (k);
+  rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,5 +416,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/kernel/emulated-regress/misaligned-u64/baseline", test_misaligned_baseline);
   g_test_add_func ("/kernel/emulated-regress/misaligned-u64/overlay", test_misaligned_overlay);
+  g_test_add_func ("/kernel/emulated-regress/non-utf8/failed-tx", test_non_utf8_failed_tx);
+  g_test_add_func ("/kernel/emulated-regress/non-utf8/applied-tx", test_non_utf8_applied_tx);
   return g_test_run ();
 }
