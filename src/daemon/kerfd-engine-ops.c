@@ -19,6 +19,7 @@
 #include "kerfd-engine-private.h"
 #include "kerfd-log.h"
 #include "kerfd-spec.h"
+#include "kerfd-util.h"
 
 /* Resources another instance holds are a conflict, not a rule broken by
  * the request: ResourceConflict naming the holder (the validator would
@@ -337,20 +338,41 @@ kerfd_engine_op_update (KerfdEngine *engine, const char *name, GVariant *spec,
     }
   if (dry_run)
     return TRUE;
+  record = kerfd_record_from_instance (next, info->record);
   if (kernel_change)
     {
       g_autoptr(KerfDtTree) overlay = kerf_overlay_update_instance (cur, next, s->state->resources,
                                                                     error);
+      g_autoptr(KerfdPendingUpdate) pending = NULL;
 
-      if (overlay == NULL || !kerfd_engine_write (engine, overlay, "update", name, &tx_id, error))
+      if (overlay == NULL)
         return FALSE;
+      /* As Create: the daemon-side facts go first, as a pending update that
+       * names what the kernel will hold.  A crash before the kernel has it
+       * drops the pending update at the next start; a crash after it
+       * completes the record from it.  Never new CPUs with old VF or
+       * policy data. */
+      pending = kerfd_engine_pending_update_new (next, record);
+      if (!kerfd_state_save_pending_update (engine->state, pending, error))
+        return FALSE;
+      kerfd_test_crash_point ("update-before-kernel");
+      if (!kerfd_engine_write (engine, overlay, "update", name, &tx_id, error))
+        {
+          if (!kerfd_state_remove_pending_update (engine->state, name, &local_error))
+            g_warning ("%s", local_error->message);   /* dropped at the next start */
+          return FALSE;
+        }
+      kerfd_test_crash_point ("update-after-kernel");
     }
-  record = kerfd_record_from_instance (next, info->record);
   if (!kerfd_state_save_instance (engine->state, record, error))
     {
       kerfd_engine_undo (engine, tx_id);
+      if (kernel_change && !kerfd_state_remove_pending_update (engine->state, name, &local_error))
+        g_warning ("%s", local_error->message);
       return FALSE;
     }
+  if (kernel_change && !kerfd_state_remove_pending_update (engine->state, name, &local_error))
+    g_warning ("%s", local_error->message);   /* harmless: the same record at the next start */
   return kerfd_engine_finish (engine, tx_id, "update", name, error);
 }
 

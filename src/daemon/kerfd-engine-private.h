@@ -48,4 +48,23 @@ void        kerfd_engine_undo (KerfdEngine *engine, guint tx_id);
 gboolean    kerfd_engine_finish (KerfdEngine *engine, guint tx_id, const char *operation,
                                  const char *instance, GError **error);
 
+/* An instance as the kernel holds it (kernel-abi.md "Instance tree"), plus
+ * what kerfd recorded for it (`record` may be NULL: the kernel's view only). */
+KerfInstance *kerfd_engine_instance_from_kernel (const KerfKernelInstance *kinst,
+                                                 const KerfResources *res,
+                                                 const KerfdInstanceRecord *record);
+/* Sorts a guint32 array and drops duplicates. */
+void        kerfd_u32_array_sort_unique (GArray *a);
+
+/* An Update interrupted by a crash (kerfd-engine-recover.c): TRUE when the
+ * kernel had it and the instance's record in `records` (name -> record)
+ * was completed from the pending update; the pending file is removed. */
+gboolean    kerfd_engine_reconcile_update (KerfdEngine *engine, const KerfKernelInstance *ki,
+                                           const KerfResources *res, GHashTable *records);
+
+/* An Update in flight (kerfd-state.h): the record to write and what the
+ * kernel holds of `next` once the update is in. */
+KerfdPendingUpdate *kerfd_engine_pending_update_new (const KerfInstance *next,
+                                                     const KerfdInstanceRecord *record);
+
 G_END_DECLS

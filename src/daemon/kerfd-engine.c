@@ -230,7 +230,7 @@ kerfd_engine_get_snapshot (KerfdEngine *engine)
 
 /* ---- recovery: kernel + state directory -> snapshot ------------------- */
 
-static void
+void
 kerfd_u32_array_sort_unique (GArray *a)
 {
   guint keep = 0;
@@ -270,7 +270,7 @@ kerfd_engine_collect_pci_ids (const KerfDtNode *node, GPtrArray *out)
 
 /* An instance as the kernel holds it (kernel-abi.md "Instance tree"), plus
  * what kerfd recorded for it. */
-static KerfInstance *
+KerfInstance *
 kerfd_engine_instance_from_kernel (const KerfKernelInstance *kinst,
                                    const KerfResources      *res,
                                    const KerfdInstanceRecord *record)
@@ -414,6 +414,16 @@ kerfd_engine_resources_from (KerfdSnapshot *s, const KerfDtTree *pool_tree)
   return g_steal_pointer (&res);
 }
 
+/* Whether a transaction from index `from` on has target `target`. */
+static gboolean
+kerfd_engine_tx_targets (const GPtrArray *ktxs, guint from, const char *target)
+{
+  for (guint i = from; i < ktxs->len; i++)
+    if (g_strcmp0 (((KerfKernelTransaction *) g_ptr_array_index (ktxs, i))->instance, target) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static KerfdSnapshot *
 kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
 {
@@ -424,6 +434,8 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
   g_autoptr(GPtrArray) ktxs = NULL;
   g_autoptr(GHashTable) records = NULL;
   g_autoptr(GArray) live_tx = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) completed_updates = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                                   g_free, NULL);
   g_autoptr(GError) local_error = NULL;
 
   s->baseline = kerfd_state_load_baseline (engine->state, &s->baseline_name, error);
@@ -474,8 +486,14 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
   for (guint i = 0; i < kinstances->len; i++)
     {
       KerfKernelInstance *ki = g_ptr_array_index (kinstances, i);
-      KerfdInstanceRecord *record = g_hash_table_lookup (records, ki->name);
-      KerfdInstanceInfo *info = g_new0 (KerfdInstanceInfo, 1);
+      KerfdInstanceRecord *record;
+      KerfdInstanceInfo *info;
+
+      if (kerfd_engine_reconcile_update (engine, ki, s->state != NULL ? s->state->resources : NULL,
+                                         records))
+        g_hash_table_add (completed_updates, g_strdup (ki->name));
+      record = g_hash_table_lookup (records, ki->name);
+      info = g_new0 (KerfdInstanceInfo, 1);
 
       info->name = g_strdup (ki->name);
       info->id = ki->id;
@@ -492,8 +510,19 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
   /* orphans: records of instances the kernel does not have (deleted while
    * kerfd was not running, or a crash between kernel and record) */
   {
+    g_autoptr(GPtrArray) pending = kerfd_state_list_pending_updates (engine->state);
     GHashTableIter iter;
     const char *name;
+
+    for (guint i = 0; i < pending->len; i++)
+      if (!g_hash_table_contains (s->instances, g_ptr_array_index (pending, i)))
+        {
+          g_autoptr(GError) rm_error = NULL;
+
+          if (!kerfd_state_remove_pending_update (engine->state, g_ptr_array_index (pending, i),
+                                                  &rm_error))
+            g_warning ("%s", rm_error->message);
+        }
 
     g_hash_table_iter_init (&iter, records);
     while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
@@ -522,6 +551,20 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
       /* written by another tool: an instance target names its instance */
       if (tx->instance == NULL && g_str_has_prefix (tx->target, "/instances/"))
         tx->instance = g_strdup (tx->target + strlen ("/instances/"));
+      /* the transaction of an update completed above was never recorded */
+      if (g_str_equal (tx->operation, "unknown") && tx->instance != NULL &&
+          g_hash_table_contains (completed_updates, tx->instance) &&
+          (i + 1 == ktxs->len || !kerfd_engine_tx_targets (ktxs, i + 1, tx->target)))
+        {
+          g_free (tx->operation);
+          tx->operation = g_strdup ("update");
+          if (!kerfd_state_save_transaction (engine->state, tx->id, "update", tx->instance,
+                                             &local_error))
+            {
+              g_warning ("tx_%u: %s", tx->id, local_error->message);
+              g_clear_error (&local_error);
+            }
+        }
       g_ptr_array_add (s->transactions, tx);
       g_array_append_val (live_tx, kt->id);
     }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "kerf-error.h"
@@ -230,14 +231,10 @@ kerfd_keyfile_set_opt_string (GKeyFile *kf, const char *group, const char *key, 
     g_key_file_set_string (kf, group, key, v);
 }
 
-gboolean
-kerfd_state_save_instance (KerfdState *state, const KerfdInstanceRecord *r, GError **error)
+static GKeyFile *
+kerfd_state_instance_keyfile (const KerfdInstanceRecord *r)
 {
-  g_autofree char *path = kerfd_state_instance_path (state, r->name, error);
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-
-  if (path == NULL)
-    return FALSE;
+  GKeyFile *kf = g_key_file_new ();
 
   g_key_file_set_string (kf, "instance", "name", r->name);
   g_key_file_set_string_list (kf, "instance", "devices", (const char *const *) r->devices,
@@ -261,20 +258,29 @@ kerfd_state_save_instance (KerfdState *state, const KerfdInstanceRecord *r, GErr
       kerfd_keyfile_set_opt_string (kf, "kernel", "initrd", r->initrd_path);
       kerfd_keyfile_set_opt_string (kf, "kernel", "cmdline", r->cmdline);
     }
+  return kf;
+}
+
+gboolean
+kerfd_state_save_instance (KerfdState *state, const KerfdInstanceRecord *r, GError **error)
+{
+  g_autofree char *path = kerfd_state_instance_path (state, r->name, error);
+  g_autoptr(GKeyFile) kf = NULL;
+
+  if (path == NULL)
+    return FALSE;
+  kf = kerfd_state_instance_keyfile (r);
   return kerfd_state_save_keyfile (kf, path, error);
 }
 
 static KerfdInstanceRecord *
-kerfd_state_read_instance (const char *path, GError **error)
+kerfd_state_instance_from_keyfile (GKeyFile *kf, GError **error)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(KerfdInstanceRecord) r = NULL;
   g_autofree char *name = NULL;
   g_autofree gint *nodes = NULL;
   gsize n_nodes = 0;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
-    return NULL;
   name = g_key_file_get_string (kf, "instance", "name", error);
   if (name == NULL)
     return NULL;
@@ -313,6 +319,16 @@ kerfd_state_read_instance (const char *path, GError **error)
   return g_steal_pointer (&r);
 }
 
+static KerfdInstanceRecord *
+kerfd_state_read_instance (const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    return NULL;
+  return kerfd_state_instance_from_keyfile (kf, error);
+}
+
 GHashTable *
 kerfd_state_load_instances (KerfdState *state)
 {
@@ -347,6 +363,116 @@ kerfd_state_remove_instance (KerfdState *state, const char *name, GError **error
   g_autofree char *path = kerfd_state_instance_path (state, name, error);
 
   return path != NULL && kerfd_state_unlink (path, error);
+}
+
+/* ---- updates in flight ------------------------------------------------ */
+
+void
+kerfd_pending_update_free (KerfdPendingUpdate *p)
+{
+  if (p == NULL)
+    return;
+  kerfd_instance_record_free (p->record);
+  g_clear_pointer (&p->cpus, g_array_unref);
+  g_strfreev (p->kernel_devices);
+  g_free (p);
+}
+
+/* instances/<name>.update: not *.ini, so kerfd_state_load_instances never
+ * takes it for a record. */
+static char *
+kerfd_state_pending_path (KerfdState *state, const char *name, GError **error)
+{
+  g_autofree char *file = NULL;
+
+  if (!kerf_instance_name_is_valid (name))
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                   "invalid instance name '%s'", name);
+      return NULL;
+    }
+  file = g_strconcat (name, ".update", NULL);
+  return g_build_filename (state->instances_dir, file, NULL);
+}
+
+gboolean
+kerfd_state_save_pending_update (KerfdState *state, const KerfdPendingUpdate *p, GError **error)
+{
+  g_autofree char *path = kerfd_state_pending_path (state, p->record->name, error);
+  g_autoptr(GKeyFile) kf = NULL;
+  g_autofree gint *cpus = NULL;
+
+  if (path == NULL)
+    return FALSE;
+  kf = kerfd_state_instance_keyfile (p->record);
+  cpus = g_new0 (gint, p->cpus->len + 1);
+  for (guint i = 0; i < p->cpus->len; i++)
+    cpus[i] = (gint) g_array_index (p->cpus, guint32, i);
+  g_key_file_set_integer_list (kf, "kernel-after", "cpus", cpus, p->cpus->len);
+  g_key_file_set_uint64 (kf, "kernel-after", "memory-base", p->memory_base);
+  g_key_file_set_uint64 (kf, "kernel-after", "memory-bytes", p->memory_bytes);
+  g_key_file_set_string_list (kf, "kernel-after", "devices",
+                              (const char *const *) p->kernel_devices,
+                              g_strv_length (p->kernel_devices));
+  return kerfd_state_save_keyfile (kf, path, error);
+}
+
+KerfdPendingUpdate *
+kerfd_state_load_pending_update (KerfdState *state, const char *name)
+{
+  g_autofree char *path = kerfd_state_pending_path (state, name, NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gint *cpus = NULL;
+  gsize n_cpus = 0;
+  KerfdPendingUpdate *p;
+  KerfdInstanceRecord *r;
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error) ||
+      (r = kerfd_state_instance_from_keyfile (kf, &error)) == NULL)
+    {
+      g_warning ("ignoring state file %s: %s", path, error->message);
+      return NULL;
+    }
+  p = g_new0 (KerfdPendingUpdate, 1);
+  p->record = r;
+  p->cpus = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cpus = g_key_file_get_integer_list (kf, "kernel-after", "cpus", &n_cpus, NULL);
+  for (gsize i = 0; cpus != NULL && i < n_cpus; i++)
+    {
+      guint32 cpu = (guint32) cpus[i];
+
+      g_array_append_val (p->cpus, cpu);
+    }
+  p->memory_base = g_key_file_get_uint64 (kf, "kernel-after", "memory-base", NULL);
+  p->memory_bytes = g_key_file_get_uint64 (kf, "kernel-after", "memory-bytes", NULL);
+  p->kernel_devices = g_key_file_get_string_list (kf, "kernel-after", "devices", NULL, NULL);
+  if (p->kernel_devices == NULL)
+    p->kernel_devices = g_new0 (char *, 1);
+  return p;
+}
+
+gboolean
+kerfd_state_remove_pending_update (KerfdState *state, const char *name, GError **error)
+{
+  g_autofree char *path = kerfd_state_pending_path (state, name, error);
+
+  return path != NULL && kerfd_state_unlink (path, error);
+}
+
+GPtrArray *
+kerfd_state_list_pending_updates (KerfdState *state)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) dir = g_dir_open (state->instances_dir, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (entry, ".update"))
+      g_ptr_array_add (names, g_strndup (entry, strlen (entry) - strlen (".update")));
+  return names;
 }
 
 /* ---- transactions ----------------------------------------------------- */

@@ -16,6 +16,10 @@
  *                           diagnostics read the same after a restart
  *   baseline.ini            [baseline] source=<display name>
  *   instances/<name>.ini    one per instance, see KerfdInstanceRecord
+ *   instances/<name>.update an Update in flight: the record it will write and
+ *                           [kernel-after] what the kernel holds once it is in
+ *                           (written before the kernel, removed after the
+ *                           record; reconciled at start-up, see kerfd-engine.c)
  *   transactions.ini        [tx_N] operation=create|update|... instance=<name>
  *
  * Instance names are restricted to [A-Za-z0-9_.-] without a leading '.' or
@@ -68,6 +72,31 @@ gboolean    kerfd_state_save_instance (KerfdState *state, const KerfdInstanceRec
                                        GError **error);
 gboolean    kerfd_state_remove_instance (KerfdState *state, const char *name, GError **error);
 
+/* An Update in flight.  Written before the overlay goes to the kernel; at
+ * start-up the kernel decides: when the instance there has exactly the
+ * kernel-after resources the update reached the kernel and `record`
+ * becomes the instance's record, otherwise it is dropped.  So a crash
+ * between the kernel and the record never pairs new CPUs with old
+ * VF / policy data. */
+typedef struct {
+  KerfdInstanceRecord *record;
+  GArray  *cpus;             /* guint32, sorted */
+  guint64  memory_base;
+  guint64  memory_bytes;
+  char   **kernel_devices;   /* whole devices the kernel holds for it, sorted */
+} KerfdPendingUpdate;
+
+void                kerfd_pending_update_free (KerfdPendingUpdate *pending);
+gboolean            kerfd_state_save_pending_update (KerfdState *state,
+                                                     const KerfdPendingUpdate *pending,
+                                                     GError **error);
+/* NULL when there is none (or it does not read: logged). */
+KerfdPendingUpdate *kerfd_state_load_pending_update (KerfdState *state, const char *name);
+gboolean            kerfd_state_remove_pending_update (KerfdState *state, const char *name,
+                                                       GError **error);
+/* Names (char *) of every instance with an update in flight. */
+GPtrArray          *kerfd_state_list_pending_updates (KerfdState *state);
+
 /* Transactions: what kerfd wrote each tx_N for. */
 gboolean    kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
                                           const char *instance, GError **error);
@@ -79,5 +108,6 @@ gboolean    kerfd_state_prune_transactions (KerfdState *state, const GArray *liv
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfdState, kerfd_state_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfdInstanceRecord, kerfd_instance_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfdPendingUpdate, kerfd_pending_update_free)
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* kerfd-util.c — path escaping, GVariant conversions, option checks. */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "kerf-error.h"
@@ -184,4 +185,16 @@ kerfd_options_check_keys (GVariant *options, const char *const *known,
         }
     }
   return TRUE;
+}
+
+void
+kerfd_test_crash_point (const char *point)
+{
+  const char *at = g_getenv ("KERFD_TEST_CRASH_AT");
+
+  if (at != NULL && g_str_equal (at, point))
+    {
+      g_message ("KERFD_TEST_CRASH_AT=%s: killing kerfd", point);
+      raise (SIGKILL);
+    }
 }

@@ -35,4 +35,9 @@ gboolean  kerfd_options_get_boolean (GVariant *options, const char *key,
 gboolean  kerfd_options_check_keys (GVariant *options, const char *const *known,
                                     const char *what, GError **error);
 
+/* Tests only: when $KERFD_TEST_CRASH_AT names `point`, kerfd kills itself
+ * with SIGKILL there (no clean-up runs), so the crash-recovery tests can
+ * stop it exactly between two writes.  Unset in production: a no-op. */
+void      kerfd_test_crash_point (const char *point);
+
 G_END_DECLS

@@ -112,9 +112,10 @@ class KerfdTestCase(dbusmock.DBusTestCase):
 
     # ---- daemon ------------------------------------------------------
 
-    def start_daemon(self, extra_args=()):
+    def start_daemon(self, extra_args=(), extra_env=None):
         log = open(self.log_path, 'a')
-        env = dict(os.environ, G_DEBUG='fatal-criticals', KERF_FORBID_REAL_SYSCALLS='1')
+        env = dict(os.environ, G_DEBUG='fatal-criticals', KERF_FORBID_REAL_SYSCALLS='1',
+                   **(extra_env or {}))
         self.daemon = subprocess.Popen(
             [KERFD, '--bus=system', '--backend=emulated', '--state-dir=' + self.state_dir,
              '--emulated-machine=' + os.path.join(EXAMPLES, 'baseline.dts'),

@@ -193,5 +193,114 @@ class ConflictsTest(kerfdtest.KerfdTestCase):
         self.assertEqual(self.managed_objects(), before)
 
 
+class UpdateCrashTest(kerfdtest.KerfdTestCase):
+    """Update writes the kernel and kerfd's record (VFs, policies): a SIGKILL
+    between the two never leaves new CPUs with old VF / policy data."""
+
+    OLD = {'cpus': V('au', [4]), 'memory-policy': V('s', 'local'),
+           'devices': V('as', ['eth0_vf1'])}
+    NEW = {'cpus': V('au', [6, 5]), 'memory-policy': V('s', 'interleave'),
+           'devices': V('as', ['eth0_vf2']), 'memory-bytes': V('t', 128 * MiB)}
+
+    def props(self, path):
+        p = self.get_all(path, INSTANCE)
+        return p['Cpus'], p['MemoryBytes'], p['MemoryPolicy'], p['Devices']
+
+    def update_and_crash(self, point):
+        self.initialize()
+        path = self.create('vm', dict(self.OLD, **{'memory-bytes': V('t', 64 * MiB)}))
+        create_tx = self.get(path, INSTANCE, 'LastTransaction')
+        self.stop_daemon()
+        self.start_daemon(extra_env={'KERFD_TEST_CRASH_AT': point})
+        with self.assertRaises(GLib.GError):
+            self.call(path, INSTANCE, 'Update', '(a{sv}a{sv})', (self.NEW, {}))
+        self.assertEqual(self.daemon.wait(timeout=30), -signal.SIGKILL)
+        self.daemon = None
+        pending = os.path.join(self.state_dir, 'instances', 'vm.update')
+        self.assertTrue(os.path.exists(pending), 'the update was in flight')
+        kernel = Kernel(self.state_dir).instances()['vm']
+        self.start_daemon()
+        self.assertFalse(os.path.exists(pending), 'reconciled at start-up')
+        return path, create_tx, kernel
+
+    def test_sigkill_after_the_kernel_took_the_update(self):
+        path, create_tx, kernel = self.update_and_crash('update-after-kernel')
+        self.assertEqual(kernel[0], [5, 6])
+        # the kernel has it: kerfd's record follows, whole
+        self.assertEqual(self.props(path), ([5, 6], 128 * MiB, 'interleave', ['eth0_vf2']))
+        tx = self.get(path, INSTANCE, 'LastTransaction')
+        self.assertNotEqual(tx, create_tx)
+        t = self.get_all(tx, TRANSACTION)
+        self.assertEqual((t['Operation'], t['Instance']), ('update', 'vm'))
+        eth0 = self.get(POOL_PATH, POOL, 'Devices')['eth0']
+        self.assertEqual(eth0['assigned'], {'eth0_vf2': 'vm'})
+        self.assertNotIn(5, self.get(POOL_PATH, POOL, 'FreeCpus'))
+        self.assertIn(4, self.get(POOL_PATH, POOL, 'FreeCpus'))
+        before = self.managed_objects()
+        self.restart_daemon()
+        self.assertEqual(self.managed_objects(), before)
+        # and rolling the update back restores the old record's resources
+        self.call(tx, TRANSACTION, 'Rollback', '(a{sv})', ({},))
+        self.assertEqual(self.get(path, INSTANCE, 'Cpus'), [4])
+
+    def test_sigkill_before_the_kernel_took_the_update(self):
+        path, create_tx, kernel = self.update_and_crash('update-before-kernel')
+        self.assertEqual(kernel[0], [4])
+        self.assertEqual(self.props(path), ([4], 64 * MiB, 'local', ['eth0_vf1']))
+        self.assertEqual(self.get(path, INSTANCE, 'LastTransaction'), create_tx)
+        self.assertEqual(self.get(POOL_PATH, POOL, 'Devices')['eth0']['assigned'],
+                         {'eth0_vf1': 'vm'})
+        # the daemon works: the same update now goes through
+        self.call(path, INSTANCE, 'Update', '(a{sv}a{sv})', (self.NEW, {}))
+        self.assertEqual(self.props(path), ([5, 6], 128 * MiB, 'interleave', ['eth0_vf2']))
+
+    def test_sigkill_while_updates_are_in_flight(self):
+        """Instances flip between two whole configurations; killed at a random
+        moment and restarted, each one is wholly one or the other."""
+        self.initialize()
+        configs = [{'cpus': V('au', [4 + 2 * i]), 'memory-policy': V('s', 'local'),
+                    'devices': V('as', [f'eth0_vf{1 + i}'])} for i in range(6)]
+        flipped = [{'cpus': V('au', [5 + 2 * i]), 'memory-policy': V('s', 'interleave'),
+                    'devices': V('as', [f'nvme0_ns{2 + i % 3}'] if i < 3 else [])}
+                   for i in range(6)]
+        paths = [self.create(f'u{i}', dict(configs[i], **{'memory-bytes': V('t', 64 * MiB)}))
+                 for i in range(6)]
+        results = {}
+
+        def done(conn, res, key):
+            try:
+                conn.call_finish(res)
+                results[key] = 'ok'
+            except GLib.GError as e:
+                results[key] = e
+
+        n = 24
+        for k in range(n):
+            i = k % 6
+            spec = flipped[i] if (k // 6) % 2 == 0 else configs[i]
+            self.conn.call(BUS_NAME, paths[i], INSTANCE, 'Update',
+                           V('(a{sv}a{sv})', (spec, {})), None, Gio.DBusCallFlags.NONE,
+                           60000, None, done, k)
+        ctx = GLib.MainContext.default()
+        while len(results) < 3:
+            ctx.iteration(True)
+        self.daemon.send_signal(signal.SIGKILL)
+        self.daemon.wait()
+        self.daemon = None
+        while len(results) < n:
+            ctx.iteration(True)
+        self.start_daemon()
+        kernel = Kernel(self.state_dir).instances()
+        for i, path in enumerate(paths):
+            p = self.get_all(path, INSTANCE)
+            got = (p['Cpus'], p['MemoryPolicy'], p['Devices'])
+            self.assertEqual(kernel[f'u{i}'][0], p['Cpus'])
+            self.assertIn(got, [(c['cpus'].unpack(), c['memory-policy'].unpack(),
+                                 c['devices'].unpack()) for c in (configs[i], flipped[i])],
+                          f'u{i} is half one configuration, half the other')
+        self.assertEqual([f for f in os.listdir(os.path.join(self.state_dir, 'instances'))
+                          if f.endswith('.update')], [])
+
+
 if __name__ == '__main__':
     kerfdtest.main()
