@@ -13,6 +13,7 @@ struct _KerfdEngine {
   char          *backend;
   GMutex         lock;       /* guards `snapshot` (the pointer, not its contents) */
   KerfdSnapshot *snapshot;
+  gint           stale;      /* atomic: the last rebuild of `snapshot` failed */
 };
 
 /* DTS text or DTB -> tree; never opens a path (no /include/). */

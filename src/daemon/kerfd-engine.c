@@ -584,17 +584,72 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
 }
 
 gboolean
-kerfd_engine_reload (KerfdEngine *engine, GError **error)
+kerfd_engine_load (KerfdEngine *engine, GError **error)
 {
   KerfdSnapshot *s = kerfd_engine_build_snapshot (engine, error);
 
   if (s == NULL)
-    return FALSE;
+    {
+      g_atomic_int_set (&engine->stale, TRUE);
+      return FALSE;
+    }
   g_mutex_lock (&engine->lock);
   g_clear_pointer (&engine->snapshot, kerfd_snapshot_unref);
   engine->snapshot = s;
   g_mutex_unlock (&engine->lock);
+  g_atomic_int_set (&engine->stale, FALSE);
   return TRUE;
+}
+
+/* Called once the kernel has applied a change: the change stands whatever
+ * happens here, so a view that cannot be rebuilt is not the caller's error
+ * (answering ParseFailed for an applied change would be a lie, and a retry
+ * would then fail with Busy or Exists).  One immediate retry covers a read
+ * racing with the kernel; after that the view is marked stale and
+ * kerfd_engine_refresh() rebuilds it before the next change, which is
+ * refused while the pool tree cannot be read: nothing ever acts on the old
+ * view. */
+gboolean
+kerfd_engine_reload (KerfdEngine *engine, GError **error)
+{
+  g_autoptr(GError) first = NULL;
+  g_autoptr(GError) second = NULL;
+
+  (void) error;   /* never set: see above */
+  if (kerfd_engine_load (engine, &first))
+    return TRUE;
+  g_warning ("the change was applied, but kerfd cannot rebuild its view (%s); retrying",
+             first->message);
+  if (kerfd_engine_load (engine, &second))
+    return TRUE;
+  g_warning ("the change was applied, but kerfd's view is out of date (%s); it is rebuilt "
+             "before the next change, which is refused until the kernel's state reads",
+             second->message);
+  return TRUE;
+}
+
+gboolean
+kerfd_engine_is_stale (KerfdEngine *engine)
+{
+  return g_atomic_int_get (&engine->stale);
+}
+
+gboolean
+kerfd_engine_refresh (KerfdEngine *engine, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!kerfd_engine_is_stale (engine))
+    return TRUE;
+  if (kerfd_engine_load (engine, &local_error))
+    {
+      g_message ("kerfd's view matches the kernel again");
+      return TRUE;
+    }
+  g_set_error (error, KERF_ERROR, KERF_ERROR_KERNEL_ERROR,
+               "the kernel's pool tree cannot be read, so kerfd cannot know the current "
+               "state; no change is made until it reads again (%s)", local_error->message);
+  return FALSE;
 }
 
 /* ---- read-only queries ------------------------------------------------ */

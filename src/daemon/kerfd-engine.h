@@ -70,8 +70,19 @@ const char    *kerfd_engine_get_backend_name (KerfdEngine *engine);
 /* The current view (a new reference; thread-safe). */
 KerfdSnapshot *kerfd_engine_get_snapshot (KerfdEngine *engine);
 /* Rebuilds the view from the kernel and the state directory; drops state
- * records of instances and transactions the kernel no longer has. */
+ * records of instances and transactions the kernel no longer has.  FALSE
+ * (the old view kept, marked stale) when the kernel's state does not read:
+ * at start-up kerfd then refuses to run. */
+gboolean       kerfd_engine_load (KerfdEngine *engine, GError **error);
+/* The same after a change the kernel has applied: never fails (the change
+ * stands); a view that cannot be rebuilt is logged and marked stale.
+ * `error` is never set. */
 gboolean       kerfd_engine_reload (KerfdEngine *engine, GError **error);
+/* TRUE when the last rebuild failed (the view may be out of date). */
+gboolean       kerfd_engine_is_stale (KerfdEngine *engine);
+/* Before a change: rebuilds a stale view; KERF_ERROR_KERNEL_ERROR when it
+ * still cannot be read (no change may act on an old view). */
+gboolean       kerfd_engine_refresh (KerfdEngine *engine, GError **error);
 
 /* ---- read-only (any thread) ------------------------------------------- */
 

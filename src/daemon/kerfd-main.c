@@ -148,7 +148,7 @@ main (int argc, char **argv)
       return EXIT_FAILURE;
     }
   /* recovery: the kernel plus the state directory are the whole truth */
-  if (!kerfd_engine_reload (engine, &error))
+  if (!kerfd_engine_load (engine, &error))
     {
       g_critical ("cannot read the multikernel state: %s", error->message);
       return EXIT_FAILURE;

@@ -76,7 +76,11 @@ kerfd_queue_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
   KerfdQueue *q = source;
   KerfdJob *job = task_data;
   GError *error = NULL;
-  GVariant *reply = job->func (q->engine, job->data, &error);
+  GVariant *reply = NULL;
+
+  /* never act on a view that may be out of date (kerfd-engine.h) */
+  if (kerfd_engine_refresh (q->engine, &error))
+    reply = job->func (q->engine, job->data, &error);
 
   if (reply == NULL && error != NULL)
     g_task_return_error (task, error);

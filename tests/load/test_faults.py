@@ -16,12 +16,6 @@ import loadcheck
 from kerfdtest import GLib, Gio, POOL, POOL_PATH, INSTANCE, BUS_NAME, ERROR, instance_path
 from loadcheck import V, GiB, spec
 
-KNOWN_BUG_STALE_VIEW = (
-    'kerfd bug: when the snapshot reload after a successful kernel write fails, the '
-    'operation returns an error although the kernel applied it (tx_N, instance and '
-    'state record stay) and kerfd keeps its old view until restarted')
-
-
 class FaultsTest(loadcheck.LoadTestCase):
 
     # ---- writes refused by the kernel ------------------------------------
@@ -171,15 +165,12 @@ class FaultsTest(loadcheck.LoadTestCase):
         self.create('b', spec(cpus=[6]))
         self.assert_consistent(['a', 'b'] if created else ['b'])
 
-    @unittest.expectedFailure   # KNOWN_BUG_STALE_VIEW
     def test_truncated_pool_tree_after_create(self):
         self._pool_tree_fault_on_create('truncate-pool-tree')
 
-    @unittest.expectedFailure   # KNOWN_BUG_STALE_VIEW
     def test_corrupt_pool_tree_after_create(self):
         self._pool_tree_fault_on_create('corrupt-pool-tree')
 
-    @unittest.expectedFailure   # KNOWN_BUG_STALE_VIEW
     def test_truncated_pool_tree_after_delete(self):
         self.initialize()
         path = self.create('a', spec(cpus=[4]))
@@ -191,6 +182,42 @@ class FaultsTest(loadcheck.LoadTestCase):
             deleted = False
         self.assert_fault_consumed()
         self.assert_consistent([] if deleted else ['a'])
+
+    def test_applied_change_is_success_and_view_catches_up(self):
+        """The pool tree stays unreadable after the kernel applied a create
+        (two reads fail: the rebuild and its retry): the caller is told the
+        truth (created), and the next change first rebuilds the view."""
+        self.initialize()
+        self.arm('truncate-pool-tree', 'corrupt-pool-tree')
+        self.create('a', spec(cpus=[4, 5]))
+        self.assert_fault_consumed()
+        self.assertEqual(sorted(self.kernel_instances()), ['a'])
+        self.assertEqual(self.state_records(), ['a'])
+        # the next create sees 'a' (no Busy, no stale placement) ...
+        self.create('b', spec(count=2))
+        view = self.assert_consistent(['a', 'b'])
+        self.assertEqual(list(view['a']['Cpus']), [4, 5])
+        self.assertFalse(set(view['b']['Cpus']) & {4, 5}, view['b']['Cpus'])
+        # ... and a create that would reuse a's CPUs is a conflict, not Busy
+        self.assert_error('ResourceConflict', self.create, 'c', spec(cpus=[4]))
+
+    def test_stale_view_refuses_changes_until_tree_reads(self):
+        """While the view cannot be rebuilt, changes are refused with a
+        KernelError that says why, and nothing reaches the kernel; once the
+        tree reads again everything works and agrees."""
+        self.initialize()
+        path = self.create('a', spec(cpus=[4]))
+        # the delete's rebuild, its retry and the next call's refresh fail
+        self.arm('truncate-pool-tree', 'truncate-pool-tree', 'corrupt-pool-tree')
+        self.call(path, INSTANCE, 'Delete', '(a{sv})', ({},))
+        self.assertEqual(self.kernel_instances(), {})
+        msg = self.assert_error('KernelError', self.create, 'b', spec(cpus=[4]))
+        self.assertIn('pool tree cannot be read', msg)
+        self.assert_fault_consumed()
+        self.assertEqual(self.kernel_instances(), {}, 'a change acted on the stale view')
+        # the tree reads again: the same call works, on the current state
+        self.create('b', spec(cpus=[4]))
+        self.assert_consistent(['b'])
 
     def test_bad_pool_tree_at_start_keeps_state(self):
         """kerfd that reads a bad pool tree while recovering refuses to start
