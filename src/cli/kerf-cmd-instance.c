@@ -281,7 +281,7 @@ kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
   const GOptionEntry entries[] = {
     KERF_SPEC_ENTRIES (args),
     { "id", 0, 0, G_OPTION_ARG_INT, &args.id, "Instance id 1-2047 (default: the kernel picks)", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "NAME",
@@ -366,7 +366,7 @@ kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv)
   int status;
   const GOptionEntry entries[] = {
     KERF_SPEC_ENTRIES (args),
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "NAME",
@@ -450,7 +450,7 @@ kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv)
   int status;
   const GOptionEntry entries[] = {
     { "id", 0, 0, G_OPTION_ARG_INT, &id, "The instance by id instead of NAME", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "NAME | --id=N",

@@ -156,7 +156,7 @@ kerf_cmd_load (KerfCliGlobal *global, int argc, char **argv)
     { "cmdline", 'c', 0, G_OPTION_ARG_STRING, &cmdline, "Kernel command line", "TEXT" },
     { "id", 0, 0, G_OPTION_ARG_INT, &id, "The instance by id instead of NAME", "N" },
     { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, "Ask the kernel for a verbose load", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "NAME | --id=N",
@@ -267,11 +267,11 @@ kerf_simple_op (KerfCliGlobal *global, KerfOp op, int argc, char **argv)
   int status;
   const GOptionEntry entries[] = {
     { "id", 0, 0, G_OPTION_ARG_INT, &id, "The instance by id instead of NAME", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   const GOptionEntry kill_entries[] = {
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Force-halt (also from loaded)", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "NAME | --id=N", ops[op].summary, entries);

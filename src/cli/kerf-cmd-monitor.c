@@ -304,7 +304,7 @@ kerf_cmd_monitor (KerfCliGlobal *global, int argc, char **argv)
   guint sigint, sigterm;
   const GOptionEntry entries[] = {
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Stop after N events", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, NULL,

@@ -52,7 +52,7 @@ kerf_cmd_compile (KerfCliGlobal *global, int argc, char **argv)
     { "emit", 0, 0, G_OPTION_ARG_STRING, &emit,
       "What to emit: tree (the input, compiled; default) or kernel (the baseline DTB the kernel is given)",
       "WHAT" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "FILE",
@@ -136,7 +136,7 @@ kerf_cmd_validate (KerfCliGlobal *global, int argc, char **argv)
     { "daemon", 0, 0, G_OPTION_ARG_NONE, &remote,
       "Let kerfd validate it (Pool.Validate; needs no privilege)", NULL },
 #endif
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "FILE",

@@ -154,7 +154,7 @@ kerf_cmd_init (KerfCliGlobal *global, int argc, char **argv)
       "Validate and show what would change, change nothing", NULL },
     { "reset", 0, 0, G_OPTION_ARG_NONE, &reset,
       "Hand every pool resource back to the host (no instance may exist)", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "--input=FILE | --reset",

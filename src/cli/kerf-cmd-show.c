@@ -358,7 +358,7 @@ kerf_cmd_show (KerfCliGlobal *global, int argc, char **argv)
   int status;
   const GOptionEntry entries[] = {
     { "id", 0, 0, G_OPTION_ARG_INT, &id, "Show the instance with this id", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   context = kerf_cli_context_new (global, "[NAME]",

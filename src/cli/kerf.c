@@ -73,7 +73,7 @@ kerf_cli_context_new (KerfCliGlobal      *global,
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &global->verbose, "More detail", NULL },
     { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &global->no_ask_password,
       "Never ask for a password (no interactive polkit authorization)", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
 
   /* "Usage: kerf create [OPTION…] NAME" in --help */

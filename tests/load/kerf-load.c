@@ -494,7 +494,7 @@ main (int argc, char **argv)
     { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &baseline, "Source sent to Validate", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Write the figures as JSON", "FILE" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (0: from the time)", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— load kerfd with many clients");
   g_autoptr(GError) error = NULL;
