@@ -432,6 +432,7 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
   g_autoptr(KerfDtTree) pool_tree = NULL;
   g_autoptr(GPtrArray) kinstances = NULL;
   g_autoptr(GPtrArray) ktxs = NULL;
+  g_autoptr(GHashTable) tx_records = NULL;
   g_autoptr(GHashTable) records = NULL;
   g_autoptr(GArray) live_tx = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GHashTable) completed_updates = g_hash_table_new_full (g_str_hash, g_str_equal,
@@ -539,15 +540,21 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
   ktxs = kerf_kernel_list_transactions (engine->kernel, error);
   if (ktxs == NULL)
     return NULL;
+  /* read once per rebuild: a lookup per transaction made each change
+   * quadratic in the history */
+  tx_records = kerfd_state_load_transaction_records (engine->state);
   for (guint i = 0; i < ktxs->len; i++)
     {
       KerfKernelTransaction *kt = g_ptr_array_index (ktxs, i);
       KerfdTxInfo *tx = g_new0 (KerfdTxInfo, 1);
+      const KerfdTxRecord *tx_record;
 
       tx->id = kt->id;
       tx->status = g_strdup (kt->status != NULL ? kt->status : "unknown");
       tx->target = g_strdup (kt->instance != NULL ? kt->instance : "");
-      tx->operation = kerfd_state_get_transaction (engine->state, kt->id, &tx->instance);
+      tx_record = g_hash_table_lookup (tx_records, GUINT_TO_POINTER (kt->id));
+      tx->operation = g_strdup (tx_record != NULL ? tx_record->operation : "unknown");
+      tx->instance = g_strdup (tx_record != NULL ? tx_record->instance : NULL);
       /* written by another tool: an instance target names its instance */
       if (tx->instance == NULL && g_str_has_prefix (tx->target, "/instances/"))
         tx->instance = g_strdup (tx->target + strlen ("/instances/"));

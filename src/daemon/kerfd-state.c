@@ -515,28 +515,89 @@ kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
   return operation != NULL ? operation : g_strdup ("unknown");
 }
 
+static void
+kerfd_tx_record_free (KerfdTxRecord *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->operation);
+  g_free (r->instance);
+  g_free (r);
+}
+
+/* "tx_N" -> N; FALSE for any other group name. */
+static gboolean
+kerfd_state_tx_group_id (const char *group, guint *id)
+{
+  guint64 v = 0;
+
+  if (!g_str_has_prefix (group, "tx_") ||
+      !g_ascii_string_to_unsigned (group + 3, 10, 1, G_MAXUINT, &v, NULL))
+    return FALSE;
+  *id = (guint) v;
+  return TRUE;
+}
+
+GHashTable *
+kerfd_state_load_transaction_records (KerfdState *state)
+{
+  GHashTable *records = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                               (GDestroyNotify) kerfd_tx_record_free);
+  g_autofree char *path = NULL;
+  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      KerfdTxRecord *r;
+      guint id = 0;
+
+      if (!kerfd_state_tx_group_id (groups[i], &id))
+        continue;
+      r = g_new0 (KerfdTxRecord, 1);
+      r->operation = g_key_file_get_string (kf, groups[i], "operation", NULL);
+      r->instance = g_key_file_get_string (kf, groups[i], "instance", NULL);
+      if (r->operation == NULL)
+        r->operation = g_strdup ("unknown");
+      g_hash_table_replace (records, GUINT_TO_POINTER (id), r);
+    }
+  return records;
+}
+
+/* Linear in the number of records: the live ids go into a set, and when
+ * something is dropped the file is rewritten from the live groups (removing
+ * groups one by one from a GKeyFile walks its group list each time). */
 gboolean
 kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids, GError **error)
 {
   g_autofree char *path = NULL;
   g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
+  g_autoptr(GKeyFile) kept = g_key_file_new ();
+  g_autoptr(GHashTable) live = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
   gboolean changed = FALSE;
 
+  for (guint j = 0; live_ids != NULL && j < live_ids->len; j++)
+    g_hash_table_add (live, GUINT_TO_POINTER (g_array_index (live_ids, guint, j)));
   for (guint i = 0; groups[i] != NULL; i++)
     {
-      guint64 id = 0;
-      gboolean live = FALSE;
+      g_auto(GStrv) keys = NULL;
+      guint id = 0;
 
-      if (g_str_has_prefix (groups[i], "tx_"))
-        (void) g_ascii_string_to_unsigned (groups[i] + 3, 10, 0, G_MAXUINT, &id, NULL);
-      for (guint j = 0; live_ids != NULL && j < live_ids->len; j++)
-        live = live || g_array_index (live_ids, guint, j) == id;
-      if (!live)
+      if (!kerfd_state_tx_group_id (groups[i], &id) ||
+          !g_hash_table_contains (live, GUINT_TO_POINTER (id)))
         {
-          g_key_file_remove_group (kf, groups[i], NULL);
           changed = TRUE;
+          continue;
+        }
+      keys = g_key_file_get_keys (kf, groups[i], NULL, NULL);
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          g_autofree char *value = g_key_file_get_value (kf, groups[i], keys[k], NULL);
+
+          if (value != NULL)
+            g_key_file_set_value (kept, groups[i], keys[k], value);
         }
     }
-  return !changed || kerfd_state_save_keyfile (kf, path, error);
+  return !changed || kerfd_state_save_keyfile (kept, path, error);
 }

@@ -100,9 +100,16 @@ GPtrArray          *kerfd_state_list_pending_updates (KerfdState *state);
 /* Transactions: what kerfd wrote each tx_N for. */
 gboolean    kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
                                           const char *instance, GError **error);
-/* "unknown" when kerfd did not record it; `instance` may be NULL. */
+/* "unknown" when kerfd did not record it; `instance` may be NULL.  Parses
+ * the whole file: for many ids use kerfd_state_load_transaction_records(). */
 char       *kerfd_state_get_transaction (KerfdState *state, guint id, char **instance);
-/* Drops records of transactions not in `live_ids` (guint array). */
+typedef struct {
+  char *operation;   /* never NULL ("unknown" when the record has none) */
+  char *instance;    /* NULL: the pool, or not recorded */
+} KerfdTxRecord;
+/* Every record, read once: GUINT_TO_POINTER (id) -> KerfdTxRecord *. */
+GHashTable *kerfd_state_load_transaction_records (KerfdState *state);
+/* Drops records of transactions not in `live_ids` (guint array); linear. */
 gboolean    kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids,
                                             GError **error);
 

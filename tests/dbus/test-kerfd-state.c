@@ -1,0 +1,170 @@
+/* test-kerfd-state.c — kerfd's transaction records in the state directory:
+ * read once into a table, pruned to the kernel's live transactions. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "kerfd-state.h"
+
+typedef struct {
+  char       *dir;
+  KerfdState *state;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  (void) data;
+  f->dir = g_dir_make_tmp ("kerfd-state-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->state = kerfd_state_open (f->dir, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  kerfd_state_free (f->state);
+  remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+static void
+save (Fixture *f, guint id, const char *operation, const char *instance)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (kerfd_state_save_transaction (f->state, id, operation, instance, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_record (GHashTable *records, guint id, const char *operation, const char *instance)
+{
+  const KerfdTxRecord *r = g_hash_table_lookup (records, GUINT_TO_POINTER (id));
+
+  g_assert_nonnull (r);
+  g_assert_cmpstr (r->operation, ==, operation);
+  g_assert_cmpstr (r->instance, ==, instance);
+}
+
+static void
+test_records_read_once (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GHashTable) records = NULL;
+
+  (void) data;
+  records = kerfd_state_load_transaction_records (f->state);
+  g_assert_cmpuint (g_hash_table_size (records), ==, 0);
+  g_clear_pointer (&records, g_hash_table_unref);
+
+  save (f, 1, "initialize", NULL);
+  save (f, 2, "create", "a");
+  save (f, 3, "update", "a");
+  save (f, 10, "delete", "a");
+  records = kerfd_state_load_transaction_records (f->state);
+  g_assert_cmpuint (g_hash_table_size (records), ==, 4);
+  assert_record (records, 1, "initialize", NULL);
+  assert_record (records, 2, "create", "a");
+  assert_record (records, 3, "update", "a");
+  assert_record (records, 10, "delete", "a");
+  g_assert_null (g_hash_table_lookup (records, GUINT_TO_POINTER (4)));
+}
+
+static void
+test_prune_keeps_live_only (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) records = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "transactions.ini", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  guint ids[] = { 4, 2 };
+
+  (void) data;
+  for (guint id = 1; id <= 5; id++)
+    save (f, id, "create", id % 2 ? "odd" : "even");
+  g_array_append_vals (live, ids, G_N_ELEMENTS (ids));
+  g_assert_true (kerfd_state_prune_transactions (f->state, live, &error));
+  g_assert_no_error (error);
+  records = kerfd_state_load_transaction_records (f->state);
+  g_assert_cmpuint (g_hash_table_size (records), ==, 2);
+  assert_record (records, 2, "create", "even");
+  assert_record (records, 4, "create", "even");
+
+  /* nothing dead: the file is left as it is */
+  g_assert_true (g_file_get_contents (path, &before, NULL, NULL));
+  g_assert_true (kerfd_state_prune_transactions (f->state, live, &error));
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (before, ==, after);
+
+  /* no live transaction (a fresh kernel): every record goes */
+  g_array_set_size (live, 0);
+  g_assert_true (kerfd_state_prune_transactions (f->state, live, &error));
+  g_clear_pointer (&records, g_hash_table_unref);
+  records = kerfd_state_load_transaction_records (f->state);
+  g_assert_cmpuint (g_hash_table_size (records), ==, 0);
+}
+
+static void
+test_foreign_groups (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "transactions.ini", NULL);
+  g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) records = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint id = 7;
+  const char *ini = "[tx_7]\ninstance=a\n\n[tx_x]\noperation=create\n\n[other]\nk=v\n";
+
+  (void) data;
+  g_assert_true (g_file_set_contents (path, ini, -1, NULL));
+  records = kerfd_state_load_transaction_records (f->state);
+  g_assert_cmpuint (g_hash_table_size (records), ==, 1);
+  assert_record (records, 7, "unknown", "a");   /* no operation recorded */
+
+  g_array_append_val (live, id);
+  g_assert_true (kerfd_state_prune_transactions (f->state, live, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "[tx_7]"));
+  g_assert_nonnull (strstr (text, "instance=a"));
+  g_assert_null (strstr (text, "tx_x"));
+  g_assert_null (strstr (text, "[other]"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/kerfd-state/transactions/read-once", Fixture, NULL, fixture_setup,
+              test_records_read_once, fixture_teardown);
+  g_test_add ("/kerfd-state/transactions/prune", Fixture, NULL, fixture_setup,
+              test_prune_keeps_live_only, fixture_teardown);
+  g_test_add ("/kerfd-state/transactions/foreign-groups", Fixture, NULL, fixture_setup,
+              test_foreign_groups, fixture_teardown);
+  return g_test_run ();
+}
