@@ -47,222 +47,17 @@ kerfd_pool_tree_read (KerfdEngine *engine, GError **error)
   return kerf_dtb_read (copy, len, "device_tree", error);
 }
 
-/* The u64 `cpus` cells of a /resources node (pool tree or kernel baseline). */
-static GArray *
-kerfd_pool_cpus (const KerfDtTree *tree)
-{
-  GArray *cpus = g_array_new (FALSE, FALSE, sizeof (guint64));
-  KerfDtNode *res = kerf_dt_tree_lookup_path (tree, "/resources");
-  KerfDtProp *p = res != NULL ? kerf_dt_node_get_prop (res, "cpus") : NULL;
-  gsize n = p != NULL ? kerf_dt_prop_n_u32 (p) / 2 : 0;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      guint32 hi = 0, lo = 0;
-      guint64 cpu;
-
-      if (!kerf_dt_prop_get_u32 (p, 2 * i, &hi) || !kerf_dt_prop_get_u32 (p, 2 * i + 1, &lo))
-        break;
-      cpu = (guint64) hi << 32 | lo;
-      g_array_append_val (cpus, cpu);
-    }
-  return cpus;
-}
-
 gboolean
 kerfd_engine_pool_tree_is_empty (const KerfDtTree *pool_tree)
 {
-  g_autoptr(GArray) cpus = kerfd_pool_cpus (pool_tree);
+  g_autoptr(GArray) cpus = kerf_overlay_pool_cpus_from_tree (pool_tree, NULL);
   g_autoptr(GArray) chunks = kerf_overlay_pool_chunks_from_tree (pool_tree, NULL);
   g_autoptr(GPtrArray) pci_ids = g_ptr_array_new_with_free_func (g_free);
 
   kerfd_engine_collect_pci_ids (pool_tree->root, pci_ids);
-  /* a malformed chunk is something, not nothing */
-  return cpus->len == 0 && chunks != NULL && chunks->len == 0 && pci_ids->len == 0;
-}
-
-/* ---- overlay building ------------------------------------------------- */
-
-/* A /plugin/ tree with fragment@0 on /resources; returns its __overlay__. */
-static KerfDtNode *
-kerfd_pool_overlay_new (KerfDtTree **tree_out)
-{
-  KerfDtTree *tree = kerf_dt_tree_new ();
-  KerfDtNode *fragment = kerf_dt_node_new ("fragment@0", KERF_LOC_NONE);
-  KerfDtNode *overlay = kerf_dt_node_new ("__overlay__", KERF_LOC_NONE);
-
-  tree->plugin = TRUE;
-  kerf_dt_node_set_string (fragment, "target-path", "/resources", KERF_LOC_NONE);
-  kerf_dt_node_add_child (fragment, overlay);
-  kerf_dt_node_add_child (tree->root, fragment);
-  *tree_out = tree;
-  return overlay;
-}
-
-static void
-kerfd_pool_add_cpu_items (KerfDtNode *overlay, const char *op, const GArray *cpus)
-{
-  KerfDtNode *op_node;
-
-  if (cpus->len == 0)
-    return;
-  op_node = kerf_dt_node_ensure_child (overlay, op, KERF_LOC_NONE);
-  for (guint i = 0; i < cpus->len; i++)
-    {
-      guint64 cpu = g_array_index (cpus, guint64, i);
-      g_autofree char *name = g_strdup_printf ("cpu@%" G_GUINT64_FORMAT, cpu);
-      KerfDtNode *item = kerf_dt_node_new (name, KERF_LOC_NONE);
-
-      kerf_dt_node_set_u64 (item, "reg", cpu, KERF_LOC_NONE);
-      kerf_dt_node_add_child (op_node, item);
-    }
-}
-
-/* op { pci@N { pci-id; alias? } }; `aliases` parallel to `ids` or NULL. */
-static void
-kerfd_pool_add_pci_items (KerfDtNode *overlay, const char *op, const GPtrArray *ids,
-                          const GPtrArray *aliases)
-{
-  KerfDtNode *op_node;
-
-  if (ids->len == 0)
-    return;
-  op_node = kerf_dt_node_ensure_child (overlay, op, KERF_LOC_NONE);
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("pci@%u", i);
-      KerfDtNode *item = kerf_dt_node_new (name, KERF_LOC_NONE);
-      const char *alias = aliases != NULL ? g_ptr_array_index (aliases, i) : NULL;
-
-      kerf_dt_node_set_string (item, "pci-id", g_ptr_array_index (ids, i), KERF_LOC_NONE);
-      if (alias != NULL)
-        kerf_dt_node_set_string (item, "alias", alias, KERF_LOC_NONE);
-      kerf_dt_node_add_child (op_node, item);
-    }
-}
-
-/* Reset: everything the kernel's pool holds goes back to the host, in the
- * pool fragment's order (cpu-remove, device-remove, memory-remove).  Built
- * from the pool tree, not from the stored baseline: it must name exactly
- * what the kernel has. */
-static KerfDtTree *
-kerfd_pool_overlay_empty (const KerfDtTree *pool_tree, GError **error)
-{
-  g_autoptr(KerfDtTree) tree = NULL;
-  g_autoptr(GArray) cpus = kerfd_pool_cpus (pool_tree);
-  g_autoptr(GArray) chunks = kerf_overlay_pool_chunks_from_tree (pool_tree, error);
-  g_autoptr(GPtrArray) pci_ids = g_ptr_array_new_with_free_func (g_free);
-  KerfDtNode *overlay;
-
-  if (chunks == NULL)
-    return NULL;
-  kerfd_engine_collect_pci_ids (pool_tree->root, pci_ids);
-  g_ptr_array_sort (pci_ids, kerfd_engine_strptr_cmp);
-  overlay = kerfd_pool_overlay_new (&tree);
-  kerfd_pool_add_cpu_items (overlay, "cpu-remove", cpus);
-  kerfd_pool_add_pci_items (overlay, "device-remove", pci_ids, NULL);
-  if (chunks->len > 0)
-    {
-      KerfDtNode *op_node = kerf_dt_node_ensure_child (overlay, "memory-remove", KERF_LOC_NONE);
-
-      for (guint i = 0; i < chunks->len; i++)
-        {
-          const KerfOverlayRange *c = &g_array_index (chunks, KerfOverlayRange, i);
-          g_autofree char *name = g_strdup_printf ("memory@%u", i);
-          KerfDtNode *item = kerf_dt_node_new (name, KERF_LOC_NONE);
-          guint64 reg[2] = { c->base, c->size };
-
-          kerf_dt_node_set_u64_array (item, "reg", reg, 2, KERF_LOC_NONE);
-          kerf_dt_node_add_child (op_node, item);
-        }
-    }
-  return g_steal_pointer (&tree);
-}
-
-/* The alias naming `path` in the baseline's /aliases, or NULL. */
-static const char *
-kerfd_alias_of (const KerfDtTree *tree, const char *path)
-{
-  KerfDtNode *aliases = kerf_dt_tree_lookup_path (tree, "/aliases");
-
-  for (guint i = 0; aliases != NULL && i < aliases->props->len; i++)
-    {
-      KerfDtProp *p = g_ptr_array_index (aliases->props, i);
-
-      if (g_strcmp0 (kerf_dt_prop_get_string (p), path) == 0)
-        return p->name;
-    }
-  return NULL;
-}
-
-/* Initialize after Reset: the empty pool gets what the kernel baseline of
- * the new model would have given it, memory chunk by chunk with its NUMA
- * node (memory-add, cpu-add, device-add). */
-static KerfDtTree *
-kerfd_pool_overlay_fill (const KerfDtTree *kbase, GError **error)
-{
-  g_autoptr(KerfDtTree) tree = NULL;
-  g_autoptr(GArray) cpus = kerfd_pool_cpus (kbase);
-  g_autoptr(GPtrArray) pci_ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func (g_free);
-  KerfDtNode *res = kerf_dt_tree_lookup_path (kbase, "/resources");
-  KerfDtNode *devices = res != NULL ? kerf_dt_node_get_child (res, "devices") : NULL;
-  KerfDtNode *overlay, *mem_add = NULL;
-
-  if (res == NULL)
-    {
-      g_set_error_literal (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                           "the kernel baseline has no /resources");
-      return NULL;
-    }
-  overlay = kerfd_pool_overlay_new (&tree);
-  for (guint i = 0; i < res->children->len; i++)
-    {
-      const KerfDtNode *chunk = g_ptr_array_index (res->children, i);
-      g_autofree char *base = kerf_dt_node_basename (chunk);
-      KerfDtProp *size = kerf_dt_node_get_prop (chunk, "size");
-      KerfDtProp *numa = kerf_dt_node_get_prop (chunk, "numa-node-id");
-      g_autofree char *name = NULL;
-      KerfDtNode *item;
-      guint64 bytes = 0;
-      guint32 node = 0;
-
-      if (!g_str_equal (base, "memory"))
-        continue;
-      if (size == NULL || !kerf_dt_prop_get_number (size, &bytes))
-        {
-          g_set_error (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
-                       "the kernel baseline's %s has no size", chunk->name);
-          return NULL;
-        }
-      if (mem_add == NULL)
-        mem_add = kerf_dt_node_ensure_child (overlay, "memory-add", KERF_LOC_NONE);
-      name = g_strdup_printf ("memory@%u", mem_add->children->len);
-      item = kerf_dt_node_new (name, KERF_LOC_NONE);
-      kerf_dt_node_set_u64 (item, "size", bytes, KERF_LOC_NONE);
-      if (numa != NULL && kerf_dt_prop_get_u32 (numa, 0, &node))
-        kerf_dt_node_set_u32 (item, "numa-node-id", node, KERF_LOC_NONE);
-      kerf_dt_node_add_child (mem_add, item);
-    }
-  kerfd_pool_add_cpu_items (overlay, "cpu-add", cpus);
-  for (guint i = 0; devices != NULL && i < devices->children->len; i++)
-    {
-      const KerfDtNode *dev = g_ptr_array_index (devices->children, i);
-      KerfDtProp *type = kerf_dt_node_get_prop (dev, "device-type");
-      KerfDtProp *pci_id = kerf_dt_node_get_prop (dev, "pci-id");
-      g_autofree char *path = NULL;
-      const char *alias;
-
-      if (type == NULL || g_strcmp0 (kerf_dt_prop_get_string (type), "pci") != 0 ||
-          pci_id == NULL || kerf_dt_prop_get_string (pci_id) == NULL)
-        continue;   /* platform devices stay where the first baseline put them */
-      path = kerf_dt_node_path (dev);
-      alias = kerfd_alias_of (kbase, path);
-      g_ptr_array_add (pci_ids, g_strdup (kerf_dt_prop_get_string (pci_id)));
-      g_ptr_array_add (aliases, g_strdup (alias));
-    }
-  kerfd_pool_add_pci_items (overlay, "device-add", pci_ids, aliases);
-  return g_steal_pointer (&tree);
+  /* a malformed CPU list or chunk is something, not nothing */
+  return cpus != NULL && cpus->len == 0 && chunks != NULL && chunks->len == 0 &&
+         pci_ids->len == 0;
 }
 
 /* ---- Initialize ------------------------------------------------------- */
@@ -306,7 +101,7 @@ kerfd_initialize_refill (KerfdEngine *engine, const KerfModel *model, GBytes *so
   g_autoptr(KerfDtTree) overlay = NULL;
   guint tx_id = 0;
 
-  if (kernel_tree == NULL || (overlay = kerfd_pool_overlay_fill (kernel_tree, error)) == NULL)
+  if (kernel_tree == NULL || (overlay = kerf_overlay_fill_pool (kernel_tree, error)) == NULL)
     return FALSE;
   *summary = kerfd_pool_summary (model);
   if (dry_run)
@@ -444,7 +239,7 @@ kerfd_engine_op_reset (KerfdEngine *engine, GError **error)
       return FALSE;
     }
   pool_tree = kerfd_pool_tree_read (engine, error);
-  if (pool_tree == NULL || (overlay = kerfd_pool_overlay_empty (pool_tree, error)) == NULL)
+  if (pool_tree == NULL || (overlay = kerf_overlay_empty_pool (pool_tree, error)) == NULL)
     return FALSE;
   if (!kerfd_engine_write (engine, overlay, "reset", NULL, &tx_id, error))
     return FALSE;
