@@ -92,12 +92,13 @@ format_text (const char *file, const KerfDiagList *diags, gboolean valid)
   return buf;
 }
 
-/* The CLI's --json shape (docs/cli-json.md). */
+/* The CLI's --json shape (docs/cli-json.md; src/cli/kerf-cli-tree.c
+ * kerf_cli_print_diags_json), built from the same diagnostics writer. */
 static char *
 format_json (const char *file, const KerfDiagList *diags, gboolean valid)
 {
   KerfJson *json = kerf_json_new (TRUE);
-  char *text;
+  g_autofree char *text = NULL;
 
   kerf_json_begin_object (json);
   kerf_json_key (json, "file");
@@ -109,29 +110,7 @@ format_json (const char *file, const KerfDiagList *diags, gboolean valid)
   kerf_json_key (json, "warnings");
   kerf_json_uint (json, kerf_diag_list_n_warnings (diags));
   kerf_json_key (json, "diagnostics");
-  kerf_json_begin_array (json);
-  for (guint i = 0; i < kerf_diag_list_length (diags); i++)
-    {
-      const KerfDiag *d = kerf_diag_list_get (diags, i);
-
-      kerf_json_begin_object (json);
-      kerf_json_key (json, "severity");
-      kerf_json_string (json, kerf_severity_to_string (d->severity));
-      kerf_json_key (json, "rule");
-      kerf_json_string (json, d->rule);
-      kerf_json_key (json, "file");
-      kerf_json_string (json, d->loc.file);
-      kerf_json_key (json, "line");
-      kerf_json_uint (json, d->loc.line);
-      kerf_json_key (json, "column");
-      kerf_json_uint (json, d->loc.col);
-      kerf_json_key (json, "message");
-      kerf_json_string (json, d->message);
-      kerf_json_key (json, "suggestion");
-      kerf_json_string (json, d->suggestion);
-      kerf_json_end_object (json);
-    }
-  kerf_json_end_array (json);
+  kerf_diag_list_write_json (diags, json);
   kerf_json_end_object (json);
   text = kerf_json_free_to_string (json);
   return g_strconcat (text, "\n", NULL);
