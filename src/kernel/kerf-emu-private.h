@@ -2,7 +2,8 @@
  *
  * Files:
  *   kerf-kernel-emulated.c          the KerfKernel adapter, load/exec/kill
- *   kerf-kernel-emulated-state.c    model objects, private state file, mirror dir
+ *   kerf-kernel-emulated-state.c    model objects, private state file
+ *   kerf-kernel-emulated-mirror.c   the mirror directory (derived, rebuilt on open)
  *   kerf-kernel-emulated-baseline.c baseline DTB intake
  *   kerf-kernel-emulated-overlay.c  DTBO intake: fragments, items, order
  *   kerf-kernel-emulated-ops.c      primitive operations, their inverses
@@ -94,6 +95,8 @@ typedef struct {
   char      *resources;   /* mk,resources or "unknown" */
   GBytes    *dtbo;
   GPtrArray *ops;         /* EmuOp *, in applied order */
+  char      *saved_text;  /* its group of the state file, made once ... */
+  char      *saved_key;   /* ... for this "status/n-ops" */
 } EmuTx;
 
 typedef struct {
@@ -112,9 +115,14 @@ typedef struct {
 
   char      *last_message;
   GPtrArray *faults;        /* GINT_TO_POINTER (KerfEmuFault) queue */
-  /* tx id -> the status last written to its mirror overlays/tx_N, so a save
-   * rewrites only what changed (each rewrite costs an fsync) */
-  GHashTable *mirrored_tx;
+  /* What the last save wrote, so that the next one writes only what
+   * changed (kerf-kernel-emulated-mirror.c, kerf-kernel-emulated-state.c). */
+  gboolean    mirror_synced;  /* FALSE until a full pass after the open */
+  GHashTable *mirrored_tx;    /* tx id -> "dtbo size|target|status" */
+  GHashTable *mirrored_inst;  /* instance name -> signature of its files */
+  GBytes     *mirrored_pool;  /* device_tree */
+  GBytes     *saved_state;    /* the private state file */
+  KerfEmuIoStats io;
 } KerfEmu;
 
 /* ---- state (kerf-kernel-emulated-state.c) --------------------------- */
@@ -145,8 +153,19 @@ char        *emu_state_to_data (KerfEmu *emu, gsize *len);
 /* Replaces the state with one serialised by emu_state_to_data(). */
 gboolean     emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error);
 void         emu_state_clear (KerfEmu *emu);
-/* Writes the private state file and the mirror directory. */
+/* Writes the private state file (one fsync, only when it changed) and
+ * what changed in the mirror directory. */
 gboolean     emu_state_save (KerfEmu *emu, GError **error);
+
+/* ---- mirror (kerf-kernel-emulated-mirror.c) -------------------------- */
+
+/* Writes `path` by a temporary file renamed over it; `durable` fsyncs the
+ * data before the rename. */
+gboolean     emu_write_atomic (KerfEmu *emu, const char *path, const void *data, gsize len,
+                               gboolean durable, GError **error);
+/* Brings the mirror directory up to the state: everything (comparing with
+ * the files) the first time after an open, then only what changed. */
+gboolean     emu_mirror_sync (KerfEmu *emu, GError **error);
 /* Loads the private state file if it exists. */
 gboolean     emu_state_load (KerfEmu *emu, GError **error);
 

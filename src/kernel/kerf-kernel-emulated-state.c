@@ -1,17 +1,21 @@
-/* kerf-kernel-emulated-state.c — the emulated kernel's objects, its private
- * state file and the mirror directory a person can inspect.
+/* kerf-kernel-emulated-state.c — the emulated kernel's objects and its
+ * private state file.
  *
  * The private state file is the source of truth (it holds what the real
  * kernel keeps only in memory: the undo journal of every transaction, the
- * placement of memory).  The mirror (device_tree, overlays/tx_N/...,
- * instances/NAME/...) is regenerated from it after every change. */
+ * placement of memory); each change rewrites it with one fsync.  The
+ * mirror (device_tree, overlays/tx_N/..., instances/NAME/...) is derived
+ * from it: kerf-kernel-emulated-mirror.c writes only what changed, without
+ * fsync, and rebuilds it on open where it disagrees. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "kerf-emu-private.h"
@@ -183,6 +187,8 @@ emu_tx_free (EmuTx *tx)
   g_free (tx->resources);
   g_clear_pointer (&tx->dtbo, g_bytes_unref);
   g_ptr_array_unref (tx->ops);
+  g_free (tx->saved_text);
+  g_free (tx->saved_key);
   g_free (tx);
 }
 
@@ -318,7 +324,16 @@ ranges_from_string (const char *s, GArray *out)
   return TRUE;
 }
 
-/* Strings from blobs (target-path, mk,resources, aliases, device names) and
+/* ---- writing ------------------------------------------------------------
+ *
+ * The state file is key-file text that emu_state_from_data() reads with
+ * GKeyFile.  It is written here directly, without a GKeyFile: a save per
+ * transaction goes over thousands of groups, and a transaction's group is
+ * made once (tx_group_text()).  Values carry the escapes GKeyFile's reader
+ * undoes: \s for a space (anywhere: no space is ever lost at an end), \t,
+ * \n, \r, \\, and \; inside a list.
+ *
+ * Strings from blobs (target-path, mk,resources, aliases, device names) and
  * callers (cmdline) are any bytes but NUL, and a key file holds UTF-8 only:
  * one that is not valid UTF-8 is stored base64-encoded under KEY-base64
  * (and read back by opt_string()), so that any DTBO leaves a state file
@@ -326,33 +341,85 @@ ranges_from_string (const char *s, GArray *out)
 #define B64_SUFFIX "-base64"
 
 static void
-set_string (GKeyFile *kf, const char *group, const char *key, const char *value)
+put_escaped (GString *out, const char *value, gboolean list)
 {
-  g_autofree char *b64 = NULL, *b64_key = NULL;
+  for (const char *p = value; *p != '\0'; p++)
+    switch (*p)
+      {
+      case ' ':  g_string_append (out, "\\s"); break;
+      case '\t': g_string_append (out, "\\t"); break;
+      case '\n': g_string_append (out, "\\n"); break;
+      case '\r': g_string_append (out, "\\r"); break;
+      case '\\': g_string_append (out, "\\\\"); break;
+      case ';':  g_string_append (out, list ? "\\;" : ";"); break;
+      default:   g_string_append_c (out, *p); break;
+      }
+}
 
+static void
+put_group (GString *out, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+put_group (GString *out, const char *format, ...)
+{
+  va_list ap;
+
+  if (out->len > 0)
+    g_string_append_c (out, '\n');
+  g_string_append_c (out, '[');
+  va_start (ap, format);
+  g_string_append_vprintf (out, format, ap);
+  va_end (ap);
+  g_string_append (out, "]\n");
+}
+
+static void
+put_string (GString *out, const char *key, const char *value)
+{
   if (value == NULL)
     return;
   if (g_utf8_validate (value, -1, NULL))
     {
-      g_key_file_set_string (kf, group, key, value);
-      return;
+      g_string_append_printf (out, "%s=", key);
+      put_escaped (out, value, FALSE);
     }
-  b64 = g_base64_encode ((const guchar *) value, strlen (value));
-  b64_key = g_strconcat (key, B64_SUFFIX, NULL);
-  g_key_file_set_string (kf, group, b64_key, b64);
+  else
+    {
+      g_autofree char *b64 = g_base64_encode ((const guchar *) value, strlen (value));
+      g_string_append_printf (out, "%s" B64_SUFFIX "=%s", key, b64);
+    }
+  g_string_append_c (out, '\n');
+}
+
+static void
+put_u64 (GString *out, const char *key, guint64 value)
+{
+  g_string_append_printf (out, "%s=%" G_GUINT64_FORMAT "\n", key, value);
+}
+
+static void
+put_bool (GString *out, const char *key, gboolean value)
+{
+  g_string_append_printf (out, "%s=%s\n", key, value ? "true" : "false");
 }
 
 /* An op's string field as two list items: the value and "0" (NULL), "1"
  * (as is) or "2" (base64, not UTF-8). */
 static void
-op_field_encode (const char *value, char **text, const char **flag)
+put_op_field (GString *out, const char *value)
 {
   if (value == NULL)
-    *text = g_strdup (""), *flag = "0";
+    g_string_append (out, ";0;");
   else if (g_utf8_validate (value, -1, NULL))
-    *text = g_strdup (value), *flag = "1";
+    {
+      put_escaped (out, value, TRUE);
+      g_string_append (out, ";1;");
+    }
   else
-    *text = g_base64_encode ((const guchar *) value, strlen (value)), *flag = "2";
+    {
+      g_autofree char *b64 = g_base64_encode ((const guchar *) value, strlen (value));
+      g_string_append_printf (out, "%s;2;", b64);
+    }
 }
 
 /* The decoded bytes of a base64 string that must be a NUL-free C string. */
@@ -391,92 +458,101 @@ op_field_decode (const char *text, const char *flag, char **out)
   return FALSE;
 }
 
+/* One transaction's group.  A transaction does not change once its status
+ * is final, so the text is made once and kept with it (tx->saved_text). */
+static const char *
+tx_group_text (EmuTx *tx)
+{
+  g_autofree char *cache_key = g_strdup_printf ("%s/%u", tx->status, tx->ops->len);
+  GString *out;
+
+  if (tx->saved_text != NULL && g_strcmp0 (tx->saved_key, cache_key) == 0)
+    return tx->saved_text;
+  out = g_string_new (NULL);
+  put_group (out, "tx %u", tx->id);
+  put_string (out, "status", tx->status);
+  put_string (out, "instance", tx->instance);
+  put_string (out, "resources", tx->resources);
+  if (tx->dtbo != NULL)
+    {
+      gsize n;
+      const guint8 *p = g_bytes_get_data (tx->dtbo, &n);
+      g_autofree char *b64 = g_base64_encode (p, n);
+      put_string (out, "dtbo", b64);
+    }
+  put_u64 (out, "n-ops", tx->ops->len);
+  for (guint j = 0; j < tx->ops->len; j++)
+    {
+      EmuOp *op = g_ptr_array_index (tx->ops, j);
+      g_string_append_printf (out, "op%u=%s;", j, emu_op_kind_to_string (op->kind));
+      put_op_field (out, op->s);
+      put_op_field (out, op->t);
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT ";%" G_GUINT64_FORMAT ";%u;\n", op->a,
+                              op->b, op->u);
+    }
+  g_free (tx->saved_text);
+  g_free (tx->saved_key);
+  tx->saved_text = g_string_free (out, FALSE);
+  tx->saved_key = g_steal_pointer (&cache_key);
+  return tx->saved_text;
+}
+
 char *
 emu_state_to_data (KerfEmu *emu, gsize *len)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  GString *out = g_string_sized_new (4096 + 1024 * emu->txs->len);
   g_autofree char *cpus = u64_list_to_string (emu->pool_cpus);
   g_autofree char *chunks = ranges_to_string (emu->chunks);
 
-  g_key_file_set_boolean (kf, "kernel", "has-baseline", emu->has_baseline);
-  g_key_file_set_uint64 (kf, "kernel", "next-tx", emu->next_tx);
-  set_string (kf, "kernel", "pool-cpus", cpus);
-  set_string (kf, "kernel", "chunks", chunks);
+  put_group (out, "kernel");
+  put_bool (out, "has-baseline", emu->has_baseline);
+  put_u64 (out, "next-tx", emu->next_tx);
+  put_string (out, "pool-cpus", cpus);
+  put_string (out, "chunks", chunks);
 
   for (guint i = 0; i < emu->pci->len; i++)
     {
       EmuPciDev *dev = g_ptr_array_index (emu->pci, i);
-      g_autofree char *group = g_strdup_printf ("pci %s", dev->pci_id);
-      g_key_file_set_uint64 (kf, group, "vendor-id", dev->vendor_id);
-      g_key_file_set_uint64 (kf, group, "device-id", dev->device_id);
-      set_string (kf, group, "alias", dev->alias);
-      set_string (kf, group, "owner", dev->owner);
+      put_group (out, "pci %s", dev->pci_id);
+      put_u64 (out, "vendor-id", dev->vendor_id);
+      put_u64 (out, "device-id", dev->device_id);
+      put_string (out, "alias", dev->alias);
+      put_string (out, "owner", dev->owner);
     }
   for (guint i = 0; i < emu->platform->len; i++)
     {
       EmuPlatDev *dev = g_ptr_array_index (emu->platform, i);
-      g_autofree char *group = g_strdup_printf ("platform %u", i);
-      set_string (kf, group, "node", dev->node_name);
-      set_string (kf, group, "device-name", dev->device_name);
-      set_string (kf, group, "acpi-hid", dev->acpi_hid);
-      set_string (kf, group, "alias", dev->alias);
+      put_group (out, "platform %u", i);
+      put_string (out, "node", dev->node_name);
+      put_string (out, "device-name", dev->device_name);
+      put_string (out, "acpi-hid", dev->acpi_hid);
+      put_string (out, "alias", dev->alias);
     }
   for (guint i = 0; i < emu->instances->len; i++)
     {
       EmuInstance *inst = g_ptr_array_index (emu->instances, i);
-      g_autofree char *group = g_strdup_printf ("instance %s", inst->name);
       g_autofree char *mem = ranges_to_string (inst->mem);
       g_autofree char *icpus = u64_list_to_string (inst->cpus);
-      g_key_file_set_uint64 (kf, group, "id", inst->id);
-      set_string (kf, group, "status", inst->status);
-      set_string (kf, group, "memory", mem);
-      set_string (kf, group, "cpus", icpus);
-      g_key_file_set_int64 (kf, group, "numa-node", inst->numa_node);
+      put_group (out, "instance %s", inst->name);
+      put_u64 (out, "id", inst->id);
+      put_string (out, "status", inst->status);
+      put_string (out, "memory", mem);
+      put_string (out, "cpus", icpus);
+      g_string_append_printf (out, "numa-node=%d\n", inst->numa_node);
       if (inst->kernel_sha256 != NULL)
         {
-          g_key_file_set_uint64 (kf, group, "kernel-size", inst->kernel_size);
-          set_string (kf, group, "kernel-sha256", inst->kernel_sha256);
-          set_string (kf, group, "kernel-format", inst->kernel_format);
-          g_key_file_set_uint64 (kf, group, "initrd-size", inst->initrd_size);
-          set_string (kf, group, "cmdline", inst->cmdline);
-          g_key_file_set_boolean (kf, group, "debug", inst->debug);
+          put_u64 (out, "kernel-size", inst->kernel_size);
+          put_string (out, "kernel-sha256", inst->kernel_sha256);
+          put_string (out, "kernel-format", inst->kernel_format);
+          put_u64 (out, "initrd-size", inst->initrd_size);
+          put_string (out, "cmdline", inst->cmdline);
+          put_bool (out, "debug", inst->debug);
         }
     }
   for (guint i = 0; i < emu->txs->len; i++)
-    {
-      EmuTx *tx = g_ptr_array_index (emu->txs, i);
-      g_autofree char *group = g_strdup_printf ("tx %u", tx->id);
-      set_string (kf, group, "status", tx->status);
-      set_string (kf, group, "instance", tx->instance);
-      set_string (kf, group, "resources", tx->resources);
-      if (tx->dtbo != NULL)
-        {
-          gsize n;
-          const guint8 *p = g_bytes_get_data (tx->dtbo, &n);
-          g_autofree char *b64 = g_base64_encode (p, n);
-          g_key_file_set_string (kf, group, "dtbo", b64);
-        }
-      g_key_file_set_uint64 (kf, group, "n-ops", tx->ops->len);
-      for (guint j = 0; j < tx->ops->len; j++)
-        {
-          EmuOp *op = g_ptr_array_index (tx->ops, j);
-          g_autofree char *key = g_strdup_printf ("op%u", j);
-          g_autofree char *a = g_strdup_printf ("%" G_GUINT64_FORMAT, op->a);
-          g_autofree char *b = g_strdup_printf ("%" G_GUINT64_FORMAT, op->b);
-          g_autofree char *u = g_strdup_printf ("%u", op->u);
-          g_autofree char *s = NULL, *t = NULL;
-          const char *s_flag, *t_flag;
-          const char *fields[8];
-
-          op_field_encode (op->s, &s, &s_flag);
-          op_field_encode (op->t, &t, &t_flag);
-          fields[0] = emu_op_kind_to_string (op->kind);
-          fields[1] = s, fields[2] = s_flag, fields[3] = t, fields[4] = t_flag;
-          fields[5] = a, fields[6] = b, fields[7] = u;
-          g_key_file_set_string_list (kf, group, key, fields, G_N_ELEMENTS (fields));
-        }
-    }
-  return g_key_file_to_data (kf, len, NULL);
+    g_string_append (out, tx_group_text (g_ptr_array_index (emu->txs, i)));
+  *len = out->len;
+  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -487,7 +563,9 @@ corrupt (GError **error, const char *what)
   return FALSE;
 }
 
-/* KEY, or KEY-base64 (see set_string()); NULL when neither is there. */
+/* ---- reading ------------------------------------------------------------ */
+
+/* KEY, or KEY-base64 (see put_string()); NULL when neither is there. */
 static char *
 opt_string (GKeyFile *kf, const char *group, const char *key)
 {
@@ -619,150 +697,42 @@ emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error)
   return TRUE;
 }
 
-/* ---- the mirror directory --------------------------------------------- */
+/* ---- saving ----------------------------------------------------------- */
 
-/* Writes only when the content differs: g_file_set_contents() fsyncs each
- * file it replaces, and a save rewrites the whole mirror. */
+/* The private state file is the one durable write of a save: written to a
+ * temporary file, fsynced, renamed over the old one (the directory is
+ * fsynced too the first time, when the name is new).  A save that would
+ * write the same bytes writes nothing. */
 static gboolean
-write_file (const char *dir, const char *name, const void *data, gsize len, GError **error)
+write_state_file (KerfEmu *emu, char *data, gsize len, GError **error)
 {
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *old = NULL;
-  gsize old_len = 0;
+  g_autofree char *path = g_build_filename (emu->dir, KERF_EMU_STATE_FILE, NULL);
+  gboolean is_new;
 
-  if (g_file_get_contents (path, &old, &old_len, NULL) && old_len == len
-      && memcmp (old, data, len) == 0)
-    return TRUE;
-  return g_file_set_contents (path, data, (gssize) len, error);
-}
-
-static gboolean
-write_text (const char *dir, const char *name, const char *text, GError **error)
-{
-  g_autofree char *line = g_strdup_printf ("%s\n", text);
-  return write_file (dir, name, line, strlen (line), error);
-}
-
-static gboolean
-write_bytes (const char *dir, const char *name, GBytes *bytes, GError **error)
-{
-  gsize n = 0;
-  const void *p = bytes != NULL ? g_bytes_get_data (bytes, &n) : "";
-  return write_file (dir, name, p, n, error);
-}
-
-/* Removes a mirror directory that one level of plain files fills. */
-static void
-remove_flat_dir (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        (void) g_unlink (p);
-      }
-  (void) g_rmdir (path);
-}
-
-static gboolean
-ensure_dir (const char *path, GError **error)
-{
-  if (g_mkdir_with_parents (path, 0755) != 0)
+  if (emu->saved_state != NULL && g_bytes_get_size (emu->saved_state) == len
+      && memcmp (g_bytes_get_data (emu->saved_state, NULL), data, len) == 0)
     {
-      int saved = errno;
-      g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot create %s: %s", path,
-                   g_strerror (saved));
+      g_free (data);
+      return TRUE;
+    }
+  is_new = !g_file_test (path, G_FILE_TEST_EXISTS);
+  if (!emu_write_atomic (emu, path, data, len, TRUE, error))
+    {
+      g_free (data);
       return FALSE;
     }
-  return TRUE;
-}
-
-static gboolean
-mirror_instances (KerfEmu *emu, GError **error)
-{
-  g_autofree char *idir = g_build_filename (emu->dir, "instances", NULL);
-  g_autoptr(GDir) d = NULL;
-  const char *name;
-
-  if (!ensure_dir (idir, error))
-    return FALSE;
-  d = g_dir_open (idir, 0, error);
-  if (d == NULL)
-    return FALSE;
-  while ((name = g_dir_read_name (d)) != NULL)
-    if (emu_find_instance (emu, name) == NULL)
-      {
-        g_autofree char *p = g_build_filename (idir, name, NULL);
-        remove_flat_dir (p);
-      }
-  for (guint i = 0; i < emu->instances->len; i++)
+  if (is_new)
     {
-      EmuInstance *inst = g_ptr_array_index (emu->instances, i);
-      g_autofree char *p = g_build_filename (idir, inst->name, NULL);
-      g_autofree char *id = g_strdup_printf ("%u", inst->id);
-      g_autoptr(GBytes) tree = emu_instance_tree (emu, inst);
-      g_autofree char *dts = emu_blob_to_dts (tree);
-      if (!ensure_dir (p, error)
-          || !write_text (p, "id", id, error)
-          || !write_text (p, "status", inst->status, error)
-          || !write_bytes (p, "device_tree", tree, error)
-          || !write_file (p, "device_tree_source", dts != NULL ? dts : "",
-                          dts != NULL ? strlen (dts) : 0, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-mirror_overlays (KerfEmu *emu, GError **error)
-{
-  g_autofree char *odir = g_build_filename (emu->dir, "overlays", NULL);
-  g_autofree char *newp = g_build_filename (odir, "new", NULL);
-  g_autoptr(GDir) d = NULL;
-  const char *name;
-
-  if (!ensure_dir (odir, error))
-    return FALSE;
-  if (!g_file_test (newp, G_FILE_TEST_EXISTS) && !write_file (odir, "new", "", 0, error))
-    return FALSE;
-  d = g_dir_open (odir, 0, error);
-  if (d == NULL)
-    return FALSE;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      guint64 id;
-      if (g_str_has_prefix (name, "tx_")
-          && (!u64_parse (name + 3, &id) || emu_find_tx (emu, (guint) id) == NULL))
+      int fd = open (emu->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd >= 0)
         {
-          g_autofree char *p = g_build_filename (odir, name, NULL);
-          remove_flat_dir (p);
-          if (u64_parse (name + 3, &id))
-            g_hash_table_remove (emu->mirrored_tx, GUINT_TO_POINTER ((guint) id));
+          emu->io.fsyncs++;
+          (void) fsync (fd);
+          close (fd);
         }
     }
-  for (guint i = 0; i < emu->txs->len; i++)
-    {
-      EmuTx *tx = g_ptr_array_index (emu->txs, i);
-      g_autofree char *tname = g_strdup_printf ("tx_%u", tx->id);
-      g_autofree char *p = g_build_filename (odir, tname, NULL);
-      g_autofree char *id = g_strdup_printf ("%u", tx->id);
-      const char *done = g_hash_table_lookup (emu->mirrored_tx, GUINT_TO_POINTER (tx->id));
-
-      /* only the status of a transaction ever changes */
-      if (g_strcmp0 (done, tx->status) == 0 && g_file_test (p, G_FILE_TEST_IS_DIR))
-        continue;
-      if (!ensure_dir (p, error)
-          || !write_text (p, "id", id, error)
-          || !write_text (p, "status", tx->status, error)
-          || !write_text (p, "instance", tx->instance, error)
-          || !write_text (p, "resources", tx->resources, error)
-          || !write_bytes (p, "dtbo", tx->dtbo, error))
-        return FALSE;
-      g_hash_table_replace (emu->mirrored_tx, GUINT_TO_POINTER (tx->id), g_strdup (tx->status));
-    }
+  g_clear_pointer (&emu->saved_state, g_bytes_unref);
+  emu->saved_state = g_bytes_new_take (data, len);
   return TRUE;
 }
 
@@ -770,17 +740,17 @@ gboolean
 emu_state_save (KerfEmu *emu, GError **error)
 {
   gsize len;
-  g_autofree char *data = emu_state_to_data (emu, &len);
-  g_autoptr(GBytes) pool = NULL;
+  char *data = emu_state_to_data (emu, &len);
 
-  if (!ensure_dir (emu->dir, error)
-      || !write_file (emu->dir, KERF_EMU_STATE_FILE, data, len, error))
-    return FALSE;
-  if (emu->has_baseline)
-    pool = emu_pool_tree (emu);
-  return write_bytes (emu->dir, "device_tree", pool, error)
-         && mirror_overlays (emu, error)
-         && mirror_instances (emu, error);
+  if (g_mkdir_with_parents (emu->dir, 0755) != 0)
+    {
+      int saved = errno;
+      g_free (data);
+      g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot create %s: %s", emu->dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return write_state_file (emu, data, len, error) && emu_mirror_sync (emu, error);
 }
 
 gboolean
@@ -794,5 +764,10 @@ emu_state_load (KerfEmu *emu, GError **error)
     return TRUE;
   if (!g_file_get_contents (path, &data, &len, error))
     return FALSE;
-  return emu_state_from_data (emu, data, len, error);
+  if (!emu_state_from_data (emu, data, len, error))
+    return FALSE;
+  /* what the file holds: the save after the open need not write it again */
+  g_clear_pointer (&emu->saved_state, g_bytes_unref);
+  emu->saved_state = g_bytes_new_take (g_steal_pointer (&data), len);
+  return TRUE;
 }

@@ -154,15 +154,21 @@ build_pool (KerfEmu *emu, const EmuInstance *unused, void *fdt)
   g_autoptr(GPtrArray) free_pci = g_ptr_array_new ();
   g_autoptr(GPtrArray) alias_names = g_ptr_array_new ();
   g_autoptr(GHashTable) alias_paths = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) used = g_hash_table_new (g_int64_hash, g_int64_equal);
   int err;
 
+  /* one pass over the instances: the pool tree is built on every save and
+   * every read, with up to ~2000 instances */
+  for (guint j = 0; j < emu->instances->len; j++)
+    {
+      const GArray *cpus = ((EmuInstance *) g_ptr_array_index (emu->instances, j))->cpus;
+      for (guint k = 0; k < cpus->len; k++)
+        g_hash_table_add (used, &g_array_index (cpus, guint64, k));
+    }
   for (guint i = 0; i < emu->pool_cpus->len; i++)
     {
       guint64 cpu = g_array_index (emu->pool_cpus, guint64, i);
-      gboolean used = FALSE;
-      for (guint j = 0; j < emu->instances->len && !used; j++)
-        used = emu_u64_contains (((EmuInstance *) g_ptr_array_index (emu->instances, j))->cpus, cpu);
-      if (!used)
+      if (!g_hash_table_contains (used, &cpu))
         g_array_append_val (avail, cpu);
     }
   for (guint i = 0; i < emu->pci->len; i++)

@@ -78,6 +78,17 @@ int kerf_kernel_emulated_rmdir (KerfKernel *kernel, const char *relpath);
 const char *kerf_kernel_emulated_last_message (KerfKernel *kernel);
 const char *kerf_kernel_emulated_get_dir (KerfKernel *kernel);
 
+/* What the state directory cost so far (for tests of the save path): files
+ * written (each by a temporary file and a rename), mirror files read back
+ * to compare, fsyncs. */
+typedef struct {
+  guint64 files_written;
+  guint64 files_read;
+  guint64 fsyncs;
+} KerfEmuIoStats;
+
+void kerf_kernel_emulated_get_io_stats (KerfKernel *kernel, KerfEmuIoStats *stats);
+
 /* ---- fault injection (for fault tests) ------------------------------- */
 
 typedef enum {

@@ -334,15 +334,27 @@ test_non_utf8_failed_tx (void)
   rm_rf (dir);
 }
 
-/* An applied transaction whose journal holds a string that is not UTF-8
- * (the alias of a pool device-add) reopens and still rolls back. */
+/* Valid UTF-8 with everything a key file escapes or might lose: spaces and
+ * tabs at both ends, list separators, backslashes, line ends, control
+ * characters, multi-byte characters. */
+static char *
+tricky_utf8_string (void)
+{
+  GString *s = g_string_new (" \t lead;semi\\back\\s\nnl\rcr;");
+  for (guint c = 1; c < 32; c++)
+    g_string_append_c (s, (char) c);
+  g_string_append (s, "[x]=y #z \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 trail \t ");
+  return g_string_free (s, FALSE);
+}
+
+/* An applied transaction whose journal holds `alias` (the alias of a pool
+ * device-add, also its mk,resources) reopens and still rolls back. */
 static void
-test_non_utf8_applied_tx (void)
+check_applied_tx_string (const char *alias)
 {
   static const guint64 cpus[] = { 4, 5, 6, 7 };
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
-  g_autofree char *alias = all_bytes_string ("nvme");
   g_autoptr(GBytes) base = NULL, ov = NULL, pool = NULL, pool_again = NULL;
   g_autofree char *status = NULL;
   KerfKernelTransaction *t;
@@ -363,6 +375,7 @@ test_non_utf8_applied_tx (void)
   base = test_fdt_finish (f);
 
   f = test_fdt_new ();
+  test_fdt_string (f, "mk,resources", alias);
   test_fdt_fragment_begin (f, 0, "/resources");
   test_fdt_begin (f, "device-add");
   test_fdt_begin (f, "pci@0");
@@ -393,6 +406,7 @@ test_non_utf8_applied_tx (void)
   g_assert_true (g_bytes_equal (pool, pool_again));
   t = find_tx (k, tx);
   g_assert_cmpstr (t->status, ==, "applied");
+  g_assert_cmpstr (t->resources, ==, alias);
   kerf_kernel_transaction_free (t);
 
   /* the journal came back whole: the rollback removes the device again */
@@ -407,6 +421,21 @@ test_non_utf8_applied_tx (void)
   rm_rf (dir);
 }
 
+static void
+test_non_utf8_applied_tx (void)
+{
+  g_autofree char *alias = all_bytes_string ("nvme");
+  check_applied_tx_string (alias);
+}
+
+static void
+test_tricky_utf8_applied_tx (void)
+{
+  g_autofree char *alias = tricky_utf8_string ();
+  g_assert_true (g_utf8_validate (alias, -1, NULL));
+  check_applied_tx_string (alias);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -418,5 +447,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/emulated-regress/misaligned-u64/overlay", test_misaligned_overlay);
   g_test_add_func ("/kernel/emulated-regress/non-utf8/failed-tx", test_non_utf8_failed_tx);
   g_test_add_func ("/kernel/emulated-regress/non-utf8/applied-tx", test_non_utf8_applied_tx);
+  g_test_add_func ("/kernel/emulated-regress/state-escapes", test_tricky_utf8_applied_tx);
   return g_test_run ();
 }
