@@ -145,6 +145,10 @@ def main():
     except ImportError:
         skip('python3-dbusmock not installed')
 
+    # a run stopped by SIGTERM/SIGHUP (a timeout, a closed terminal) still
+    # stops its processes and removes its directories (the finally below)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     work = tempfile.mkdtemp(prefix='kerf-bench-')
     state_dirs = []
     procs = []
