@@ -204,6 +204,14 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
 {
   GHashTableIter iter;
   gpointer key, value;
+  /* the model's instances by name: one lookup each, not a scan each */
+  g_autoptr(GHashTable) model = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; s->state != NULL && i < s->state->instances->len; i++)
+    {
+      KerfInstance *inst = g_ptr_array_index (s->state->instances, i);
+      g_hash_table_insert (model, inst->name, inst);
+    }
 
   /* gone from the kernel: unexport (InterfacesRemoved) */
   g_hash_table_iter_init (&iter, d->instances);
@@ -219,8 +227,7 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const KerfdInstanceInfo *info = value;
-      const KerfInstance *inst = s->state != NULL ? kerf_model_find_instance (s->state, info->name)
-                                                  : NULL;
+      const KerfInstance *inst = g_hash_table_lookup (model, info->name);
       KerfDBusObjectSkeleton *object = g_hash_table_lookup (d->instances, info->name);
 
       if (object == NULL)
