@@ -53,7 +53,7 @@ static void
 check_instance (KerfValidateCtx *ctx, const KerfInstance *inst)
 {
   const KerfResources *res = ctx->res;
-  g_autoptr(GArray) chunks = kerf_resources_pool_chunks (res);
+  const GArray *chunks = ctx->pool_chunks;
   /* the pool's real end: chunks read back from the kernel may have gaps */
   guint64 pool_end = chunks->len > 0
       ? end_of (g_array_index (chunks, KerfPoolChunk, chunks->len - 1).base,

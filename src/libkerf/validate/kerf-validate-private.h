@@ -13,6 +13,7 @@ typedef struct {
   KerfDiagList              *diags;
   GArray                    *free_cpus; /* pool CPUs no instance uses, sorted */
   KerfCpuNodeMap            *node_map;
+  GArray                    *pool_chunks; /* kerf_resources_pool_chunks (res) */
   gboolean                   topology;  /* res->numa_nodes non-empty */
 } KerfValidateCtx;
 

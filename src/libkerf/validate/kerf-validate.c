@@ -203,6 +203,7 @@ kerf_validate_state (const KerfModel           *state,
   ctx.diags = diags;
   ctx.free_cpus = kerf_alloc_free_cpus (state, NULL);
   ctx.node_map = kerf_cpu_node_map_new (state->resources);
+  ctx.pool_chunks = kerf_resources_pool_chunks (state->resources);
   ctx.topology = state->resources->numa_nodes != NULL && state->resources->numa_nodes->len > 0;
 
   kerf_validate_inventory (&ctx);
@@ -216,6 +217,7 @@ kerf_validate_state (const KerfModel           *state,
 
   g_array_unref (ctx.free_cpus);
   kerf_cpu_node_map_free (ctx.node_map);
+  g_array_unref (ctx.pool_chunks);
   return kerf_diag_list_n_errors (diags) == errors_before;
 }
 
