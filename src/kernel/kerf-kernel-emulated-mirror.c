@@ -98,8 +98,9 @@ put_file (KerfEmu *emu, const char *dir, const char *name, const void *data, gsi
       gsize old_len = 0;
 
       emu->io.files_read++;
+      /* empty data may come as NULL (an empty GBytes): no memcmp then */
       if (g_file_get_contents (path, &old, &old_len, NULL) && old_len == len
-          && memcmp (old, data, len) == 0)
+          && (len == 0 || memcmp (old, data, len) == 0))
         return TRUE;
     }
   return emu_write_atomic (emu, path, data, len, FALSE, error);
