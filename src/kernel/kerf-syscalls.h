@@ -1,7 +1,7 @@
 /* kerf-syscalls.h — the two system calls that can take a machine down.
  *
- * kexec_file_load (load / unload a multikernel image) and reboot (boot /
- * halt an instance) are reached ONLY through the function-pointer table
+ * kexec_file_load, to load / unload a multikernel image, and reboot, to boot /
+ * halt an instance, are reached ONLY through the function-pointer table
  * below, so that the emulated backend and every test can replace them.
  * kerf-syscalls.c is the only file that names the real calls.
  *

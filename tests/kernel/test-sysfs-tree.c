@@ -568,7 +568,7 @@ test_syscalls_from_id_file (Fixture *fx, gconstpointer d)
       g_assert_cmphex (calls.flags, ==, mk | 0x1);
       g_assert_cmpuint (calls.n_kexec, ==, 5);
 
-      /* exec / halt / force halt: reboot(magic1, magic2, cmd, &{ mk_id }) */
+      /* exec / halt / force halt: the reboot entry gets magic1, magic2, cmd, &{ mk_id } */
       g_assert_true (kerf_kernel_exec (fx->k, id, &error));
       g_assert_cmphex (calls.magic1, ==, 0xfee1dead);
       g_assert_cmphex (calls.magic2, ==, 0x28121969);
