@@ -10,11 +10,17 @@
 
 #include "kerf-syscalls.h"
 
-static gboolean
-real_syscalls_forbidden (void)
+void
+kerf_syscalls_guard (const char *what)
 {
   const char *v = g_getenv ("KERF_FORBID_REAL_SYSCALLS");
-  return v != NULL && *v != '\0' && g_strcmp0 (v, "0") != 0;
+
+  if (v != NULL && *v != '\0' && g_strcmp0 (v, "0") != 0)
+    {
+      /* A test reached a real call: stop before the machine does. */
+      g_printerr ("kerf: real %s called with KERF_FORBID_REAL_SYSCALLS set\n", what);
+      abort ();
+    }
 }
 
 static long
@@ -24,12 +30,7 @@ real_kexec_file_load (int           kernel_fd,
                       const char   *cmdline,
                       unsigned long flags)
 {
-  if (real_syscalls_forbidden ())
-    {
-      /* A test reached the real call: stop before the machine does. */
-      g_printerr ("kerf: real kexec_file_load called with KERF_FORBID_REAL_SYSCALLS set\n");
-      abort ();
-    }
+  kerf_syscalls_guard ("kexec_file_load");
 #ifdef SYS_kexec_file_load
   return syscall (SYS_kexec_file_load, kernel_fd, initrd_fd, cmdline_len, cmdline, flags);
 #else
@@ -44,11 +45,7 @@ real_reboot (unsigned long magic1,
              unsigned long cmd,
              void         *arg)
 {
-  if (real_syscalls_forbidden ())
-    {
-      g_printerr ("kerf: real reboot called with KERF_FORBID_REAL_SYSCALLS set\n");
-      abort ();
-    }
+  kerf_syscalls_guard ("reboot");
   return syscall (SYS_reboot, magic1, magic2, cmd, arg);
 }
 

@@ -59,6 +59,10 @@ const KerfSyscalls *kerf_syscalls_get (void);
 const KerfSyscalls *kerf_syscalls_set (const KerfSyscalls *table);
 /* The table calling the real kernel (for comparisons in tests only). */
 const KerfSyscalls *kerf_syscalls_real (void);
+/* What the real entries run first: aborts, naming `what`, when
+ * KERF_FORBID_REAL_SYSCALLS is set (non-empty, not "0").  Tests check the
+ * guard through this function and never through the real entries. */
+void kerf_syscalls_guard (const char *what);
 
 /* Flag computations (pure).  FALSE when `id` is outside 1..2047. */
 gboolean kerf_kexec_flags_load (guint          id,

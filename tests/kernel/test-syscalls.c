@@ -196,25 +196,36 @@ test_sysfs_lifecycle_errors (void)
   g_rmdir (dir);
 }
 
-/* The guard: with the variable set, reaching the real table aborts (run in
- * a subprocess, with the table call pointed at the real one). */
+/* The guard every real entry runs first: with the variable set it aborts.
+ * Checked on the guard itself, in a subprocess: no test calls a real entry. */
 static void
 test_guard_aborts (void)
 {
   if (g_test_subprocess ())
     {
       g_assert_cmpstr (g_getenv ("KERF_FORBID_REAL_SYSCALLS"), ==, "1");
-      kerf_syscalls_set (NULL);
-      /* id 0 never reaches the table, so use the raw entry with harmless
-       * arguments: the guard aborts before any syscall is made, and even
-       * without it magic 0 is refused by the kernel (EINVAL) — the real
-       * entry is never given the LINUX_REBOOT_MAGIC values here. */
-      (void) kerf_syscalls_real ()->reboot (0, 0, 0, NULL);
+      kerf_syscalls_guard ("reboot");
       g_assert_not_reached ();
     }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
-  g_test_trap_assert_stderr ("*KERF_FORBID_REAL_SYSCALLS*");
+  g_test_trap_assert_stderr ("*real reboot called with KERF_FORBID_REAL_SYSCALLS*");
+}
+
+/* ...and lets the call through when the variable is unset or "0". */
+static void
+test_guard_allows (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_setenv ("KERF_FORBID_REAL_SYSCALLS", "0", TRUE);
+      kerf_syscalls_guard ("reboot");
+      g_unsetenv ("KERF_FORBID_REAL_SYSCALLS");
+      kerf_syscalls_guard ("reboot");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
 }
 
 int
@@ -227,5 +238,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/syscalls/reboot-args", test_reboot_args);
   g_test_add_func ("/kernel/syscalls/sysfs-lifecycle-errors", test_sysfs_lifecycle_errors);
   g_test_add_func ("/kernel/syscalls/guard-aborts", test_guard_aborts);
+  g_test_add_func ("/kernel/syscalls/guard-allows", test_guard_allows);
   return g_test_run ();
 }
