@@ -28,6 +28,7 @@ static const KerfdRule kerfd_rules[] = {
   { KERFD_IFACE_POOL, "Validate",       NULL },
   { KERFD_IFACE_POOL, "Report",         NULL },
   { KERFD_IFACE_POOL, "GetDeviceTree",  NULL },
+  { KERFD_IFACE_POOL, "ListTransactions", NULL },
   { KERFD_IFACE_POOL, "Initialize",     KERFD_ACTION_INITIALIZE },
   { KERFD_IFACE_POOL, "Reset",          KERFD_ACTION_INITIALIZE },
   { KERFD_IFACE_POOL, "CreateInstance", KERFD_ACTION_MANAGE_INSTANCES },
@@ -232,14 +233,9 @@ kerfd_bouncer_check (KerfdBouncer          *self,
   return FALSE;
 }
 
-/* "g-authorize-method": runs in a GDBus worker thread.  Returning FALSE
- * after replying ends the call; the handler never runs. */
-static gboolean
-kerfd_bouncer_authorize_method (GDBusInterfaceSkeleton *skeleton,
-                                GDBusMethodInvocation  *invocation,
-                                gpointer                user_data)
+gboolean
+kerfd_bouncer_authorize (KerfdBouncer *self, GDBusMethodInvocation *invocation)
 {
-  KerfdBouncer *self = user_data;
   const char *iface = g_dbus_method_invocation_get_interface_name (invocation);
   const char *method = g_dbus_method_invocation_get_method_name (invocation);
   const char *action;
@@ -271,6 +267,17 @@ kerfd_bouncer_authorize_method (GDBusInterfaceSkeleton *skeleton,
   g_debug ("%s authorized for %s (%s.%s)", action,
            g_dbus_method_invocation_get_sender (invocation), iface, method);
   return TRUE;
+}
+
+/* "g-authorize-method": runs in a GDBus worker thread.  Returning FALSE
+ * after replying ends the call; the handler never runs. */
+static gboolean
+kerfd_bouncer_authorize_method (GDBusInterfaceSkeleton *skeleton,
+                                GDBusMethodInvocation  *invocation,
+                                gpointer                user_data)
+{
+  (void) skeleton;
+  return kerfd_bouncer_authorize (user_data, invocation);
 }
 
 void

@@ -21,6 +21,12 @@ void          kerfd_bouncer_free (KerfdBouncer *bouncer);
  * must outlive the skeleton's exported life. */
 void          kerfd_bouncer_protect (KerfdBouncer *bouncer, GDBusInterfaceSkeleton *skeleton);
 
+/* The check itself, for a call that reaches kerfd without a skeleton (the
+ * transactions outside the object manager, kerfd-archive.c).  Blocks on
+ * polkit: call it from a worker thread.  FALSE after it has replied with
+ * the error; TRUE when the caller may go on. */
+gboolean      kerfd_bouncer_authorize (KerfdBouncer *bouncer, GDBusMethodInvocation *invocation);
+
 /* The polkit action for a method; NULL and *known = TRUE for a method
  * anyone may call; *known = FALSE for a method not in the table (denied). */
 const char   *kerfd_bouncer_action_for (const char *interface_name,

@@ -3,6 +3,7 @@
 
 #include "kerf-alloc.h"
 #include "kerfd-daemon.h"
+#include "kerfd-memory.h"
 #include "kerfd-names.h"
 #include "kerfd-util.h"
 
@@ -24,10 +25,12 @@ kerfd_daemon_new (KerfdEngine *engine)
   d->manager = g_dbus_object_manager_server_new (KERFD_OBJECT_ROOT);
   d->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   d->transactions = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
+  d->transaction_history = KERFD_DEFAULT_TRANSACTION_HISTORY;
 
   d->pool = kerf_dbus_pool_skeleton_new ();
   kerf_dbus_pool_set_version (d->pool, PACKAGE_VERSION);
   kerf_dbus_pool_set_backend (d->pool, kerfd_engine_get_backend_name (engine));
+  kerf_dbus_pool_set_transaction_history (d->pool, d->transaction_history);
   kerfd_bouncer_protect (d->bouncer, G_DBUS_INTERFACE_SKELETON (d->pool));
   kerfd_methods_connect_pool (d, d->pool);
   object = kerf_dbus_object_skeleton_new (KERFD_POOL_PATH);
@@ -42,6 +45,9 @@ kerfd_daemon_free (KerfdDaemon *d)
 {
   if (d == NULL)
     return;
+  if (d->archive_id != 0)
+    g_dbus_connection_unregister_subtree (d->connection, d->archive_id);
+  g_clear_object (&d->connection);
   g_clear_pointer (&d->queue, kerfd_queue_free);
   g_clear_pointer (&d->instances, g_hash_table_unref);
   g_clear_pointer (&d->transactions, g_hash_table_unref);
@@ -56,13 +62,57 @@ void
 kerfd_daemon_export (KerfdDaemon *d, GDBusConnection *connection)
 {
   g_dbus_object_manager_server_set_connection (d->manager, connection);
+  g_set_object (&d->connection, connection);
+  if (d->archive_id == 0)
+    d->archive_id = kerfd_archive_register (d, connection);
+}
+
+void
+kerfd_daemon_set_transaction_history (KerfdDaemon *d, guint n)
+{
+  d->transaction_history = n;
+  kerf_dbus_pool_set_transaction_history (d->pool, n);
+  kerfd_daemon_sync (d);
 }
 
 /* ---- pool ------------------------------------------------------------- */
 
-static GVariant *
-kerfd_device_entry (const KerfDevice *dev, const KerfModel *state)
+/* device name -> the (reference, instance) pairs naming it: built once per
+ * sync, not a scan of every instance per device */
+static GHashTable *
+kerfd_daemon_assignments (const KerfModel *state)
 {
+  GHashTable *by_device = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                 (GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; state != NULL && i < state->instances->len; i++)
+    {
+      const KerfInstance *inst = g_ptr_array_index (state->instances, i);
+
+      for (guint j = 0; j < inst->devices->len; j++)
+        {
+          const KerfDeviceRef *ref = g_ptr_array_index (inst->devices, j);
+          GPtrArray *pairs;
+
+          if (ref->device == NULL)
+            continue;
+          pairs = g_hash_table_lookup (by_device, ref->device);
+          if (pairs == NULL)
+            {
+              pairs = g_ptr_array_new ();
+              g_hash_table_insert (by_device, ref->device, pairs);
+            }
+          g_ptr_array_add (pairs, ref->name);
+          g_ptr_array_add (pairs, inst->name);
+        }
+    }
+  return by_device;
+}
+
+static GVariant *
+kerfd_device_entry (const KerfDevice *dev, GHashTable *assignments)
+{
+  const GPtrArray *pairs = g_hash_table_lookup (assignments, dev->name);
   GVariantBuilder b;
   GVariantBuilder assigned;
 
@@ -87,45 +137,55 @@ kerfd_device_entry (const KerfDevice *dev, const KerfModel *state)
   g_variant_builder_add (&b, "{sv}", "host-reserved", g_variant_new_boolean (dev->host_reserved));
 
   g_variant_builder_init (&assigned, G_VARIANT_TYPE ("a{ss}"));
-  for (guint i = 0; state != NULL && i < state->instances->len; i++)
-    {
-      const KerfInstance *inst = g_ptr_array_index (state->instances, i);
-
-      for (guint j = 0; j < inst->devices->len; j++)
-        {
-          const KerfDeviceRef *ref = g_ptr_array_index (inst->devices, j);
-
-          if (g_strcmp0 (ref->device, dev->name) == 0)
-            g_variant_builder_add (&assigned, "{ss}", ref->name, inst->name);
-        }
-    }
+  for (guint i = 0; pairs != NULL && i + 1 < pairs->len; i += 2)
+    g_variant_builder_add (&assigned, "{ss}", (const char *) g_ptr_array_index (pairs, i),
+                           (const char *) g_ptr_array_index (pairs, i + 1));
   g_variant_builder_add (&b, "{sv}", "assigned", g_variant_builder_end (&assigned));
   return g_variant_builder_end (&b);
 }
 
-/* The object path of the newest transaction the kernel holds (with
- * `instance` non-NULL: one that changed that instance), "/" when none.  From
- * the snapshot, so it is right after a restart or a rollback too. */
+/* The object path of transaction `id`, "/" for 0 (none). */
 static char *
-kerfd_daemon_last_transaction (const KerfdSnapshot *s, const char *instance)
+kerfd_daemon_tx_path (guint id)
 {
-  guint last = 0;
+  return id != 0 ? kerfd_transaction_object_path (id) : g_strdup ("/");
+}
+
+/* instance name -> GUINT_TO_POINTER (id of the newest transaction that
+ * changed it).  From the snapshot, so it is right after a restart or a
+ * rollback too; one pass, not one scan of the history per instance. */
+static GHashTable *
+kerfd_daemon_last_transactions (const KerfdSnapshot *s)
+{
+  GHashTable *last = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (guint i = 0; i < s->transactions->len; i++)
     {
       const KerfdTxInfo *tx = g_ptr_array_index (s->transactions, i);
 
-      if (tx->id > last && (instance == NULL || g_strcmp0 (tx->instance, instance) == 0))
-        last = tx->id;
+      if (tx->instance != NULL &&
+          tx->id > GPOINTER_TO_UINT (g_hash_table_lookup (last, tx->instance)))
+        g_hash_table_insert (last, tx->instance, GUINT_TO_POINTER (tx->id));
     }
-  return last != 0 ? kerfd_transaction_object_path (last) : g_strdup ("/");
+  return last;
+}
+
+static guint
+kerfd_daemon_newest_transaction (const KerfdSnapshot *s)
+{
+  guint last = 0;
+
+  for (guint i = 0; i < s->transactions->len; i++)
+    last = MAX (last, ((const KerfdTxInfo *) g_ptr_array_index (s->transactions, i))->id);
+  return last;
 }
 
 static void
 kerfd_daemon_sync_pool (KerfdDaemon *d, const KerfdSnapshot *s)
 {
-  g_autofree char *last_tx = kerfd_daemon_last_transaction (s, NULL);
+  g_autofree char *last_tx = kerfd_daemon_tx_path (kerfd_daemon_newest_transaction (s));
   const KerfResources *res = s->state != NULL ? s->state->resources : NULL;
+  g_autoptr(GHashTable) assignments = kerfd_daemon_assignments (s->state);
   GVariantBuilder devices, nodes;
 
   g_variant_builder_init (&devices, G_VARIANT_TYPE ("a{sa{sv}}"));
@@ -134,7 +194,7 @@ kerfd_daemon_sync_pool (KerfdDaemon *d, const KerfdSnapshot *s)
     {
       const KerfDevice *dev = g_ptr_array_index (res->devices, i);
 
-      g_variant_builder_add (&devices, "{s@a{sv}}", dev->name, kerfd_device_entry (dev, s->state));
+      g_variant_builder_add (&devices, "{s@a{sv}}", dev->name, kerfd_device_entry (dev, assignments));
     }
   for (guint i = 0; res != NULL && i < res->numa_nodes->len; i++)
     {
@@ -164,11 +224,11 @@ kerfd_daemon_sync_pool (KerfdDaemon *d, const KerfdSnapshot *s)
 /* ---- instances -------------------------------------------------------- */
 
 static void
-kerfd_daemon_update_instance (KerfDBusInstance *iface, const KerfdSnapshot *snapshot,
+kerfd_daemon_update_instance (KerfDBusInstance *iface, guint last_tx_id,
                               const KerfdInstanceInfo *info, const KerfInstance *inst)
 {
   const KerfdInstanceRecord *r = info->record;
-  g_autofree char *last_tx = kerfd_daemon_last_transaction (snapshot, info->name);
+  g_autofree char *last_tx = kerfd_daemon_tx_path (last_tx_id);
   g_autoptr(GPtrArray) devs = g_ptr_array_new ();
   const char *s;
 
@@ -206,6 +266,7 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
   gpointer key, value;
   /* the model's instances by name: one lookup each, not a scan each */
   g_autoptr(GHashTable) model = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) last_tx = kerfd_daemon_last_transactions (s);
 
   for (guint i = 0; s->state != NULL && i < s->state->instances->len; i++)
     {
@@ -229,6 +290,7 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
       const KerfdInstanceInfo *info = value;
       const KerfInstance *inst = g_hash_table_lookup (model, info->name);
       KerfDBusObjectSkeleton *object = g_hash_table_lookup (d->instances, info->name);
+      guint last_tx_id = GPOINTER_TO_UINT (g_hash_table_lookup (last_tx, info->name));
 
       if (object == NULL)
         {
@@ -236,7 +298,7 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
           g_autoptr(KerfDBusInstance) iface = kerf_dbus_instance_skeleton_new ();
 
           /* set everything before export: InterfacesAdded carries it all */
-          kerfd_daemon_update_instance (iface, s, info, inst);
+          kerfd_daemon_update_instance (iface, last_tx_id, info, inst);
           g_object_set_data_full (G_OBJECT (iface), "kerfd-name", g_strdup (info->name), g_free);
           kerfd_bouncer_protect (d->bouncer, G_DBUS_INTERFACE_SKELETON (iface));
           kerfd_methods_connect_instance (d, iface);
@@ -249,21 +311,28 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
         {
           g_autoptr(KerfDBusInstance) iface = kerf_dbus_object_get_instance (KERF_DBUS_OBJECT (object));
 
-          kerfd_daemon_update_instance (iface, s, info, inst);
+          kerfd_daemon_update_instance (iface, last_tx_id, info, inst);
         }
     }
 }
 
 /* ---- transactions ----------------------------------------------------- */
 
+/* Only the newest `transaction_history` transactions are objects of the
+ * object manager: the kernel keeps every tx_N until it is rolled back, and a
+ * skeleton each would make kerfd's memory and the cost of every change grow
+ * with the whole history.  The rest answer through kerfd-archive.c. */
 static void
 kerfd_daemon_sync_transactions (KerfdDaemon *d, const KerfdSnapshot *s)
 {
   g_autoptr(GHashTable) live = g_hash_table_new (g_direct_hash, g_direct_equal);
   GHashTableIter iter;
   gpointer key, value;
+  guint first = 0;   /* snapshot index of the oldest exported one (ascending ids) */
 
-  for (guint i = 0; i < s->transactions->len; i++)
+  if (d->transaction_history != 0 && s->transactions->len > d->transaction_history)
+    first = s->transactions->len - d->transaction_history;
+  for (guint i = first; i < s->transactions->len; i++)
     {
       const KerfdTxInfo *tx = g_ptr_array_index (s->transactions, i);
       KerfDBusObjectSkeleton *object = g_hash_table_lookup (d->transactions, GUINT_TO_POINTER (tx->id));
@@ -320,4 +389,6 @@ kerfd_daemon_sync (KerfdDaemon *d)
   kerfd_daemon_sync_transactions (d, s);
   kerfd_daemon_sync_pool (d, s);
   kerfd_daemon_sync_instances (d, s);
+  /* the previous snapshot and its objects' old values are free now */
+  kerfd_memory_trim_soon ();
 }

@@ -25,7 +25,13 @@ struct _KerfdDaemon {
   KerfDBusPool             *pool;
   GHashTable               *instances;     /* name -> KerfDBusObjectSkeleton */
   GHashTable               *transactions;  /* GUINT_TO_POINTER (id) -> KerfDBusObjectSkeleton */
+  guint                     transaction_history;  /* newest N exported; 0 = all */
+  GDBusConnection          *connection;    /* once exported */
+  guint                     archive_id;    /* kerfd-archive.c's subtree */
 };
+
+/* How many transactions the object manager carries by default. */
+#define KERFD_DEFAULT_TRANSACTION_HISTORY 64
 
 /* Takes `engine`. */
 KerfdDaemon *kerfd_daemon_new (KerfdEngine *engine);
@@ -34,11 +40,21 @@ void         kerfd_daemon_free (KerfdDaemon *daemon);
 void         kerfd_daemon_export (KerfdDaemon *daemon, GDBusConnection *connection);
 /* Mirrors the engine's current snapshot. */
 void         kerfd_daemon_sync (KerfdDaemon *daemon);
+/* Exports only the newest `n` transactions as objects (0: all); the others
+ * answer through kerfd-archive.c.  Takes effect at once. */
+void         kerfd_daemon_set_transaction_history (KerfdDaemon *daemon, guint n);
+
+/* kerfd-archive.c: every transaction the object manager does not carry
+ * answers at its path (properties, Introspect, Rollback). */
+guint        kerfd_archive_register (KerfdDaemon *daemon, GDBusConnection *connection);
 
 /* kerfd-methods.c: connects the handle-* signals. */
 void         kerfd_methods_connect_pool (KerfdDaemon *daemon, KerfDBusPool *pool);
 void         kerfd_methods_connect_instance (KerfdDaemon *daemon, KerfDBusInstance *instance);
 void         kerfd_methods_connect_transaction (KerfdDaemon *daemon, KerfDBusTransaction *tx);
+/* Queues Rollback of `tx_id` for an authorized call (any object path). */
+void         kerfd_methods_rollback (KerfdDaemon *daemon, GDBusMethodInvocation *invocation,
+                                     guint tx_id, GVariant *options);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfdDaemon, kerfd_daemon_free)
 

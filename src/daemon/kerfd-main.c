@@ -16,6 +16,7 @@
 #include "kerfd-daemon.h"
 #include "kerfd-error.h"
 #include "kerfd-log.h"
+#include "kerfd-memory.h"
 #include "kerfd-names.h"
 
 typedef struct {
@@ -90,11 +91,13 @@ main (int argc, char **argv)
   g_autofree char *machine = NULL;
   g_autofree char *bus = NULL;
   gboolean replace = FALSE, verbose = FALSE, version = FALSE;
+  gint history = KERFD_DEFAULT_TRANSACTION_HISTORY;
   const GOptionEntry entries[] = {
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, "Kernel backend: sysfs (default) or emulated", "NAME" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "State directory (default: $STATE_DIRECTORY or " KERFD_DEFAULT_STATE_DIR ")", "DIR" },
     { "emulated-machine", 0, 0, G_OPTION_ARG_FILENAME, &machine, "Hardware the emulated kernel emulates (a baseline DTS)", "FILE" },
     { "bus", 0, 0, G_OPTION_ARG_STRING, &bus, "system (default), session or a D-Bus address", "BUS" },
+    { "transaction-history", 0, 0, G_OPTION_ARG_INT, &history, "How many of the newest transactions the object manager lists (default 64; 0: all)", "N" },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running kerfd", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -107,6 +110,7 @@ main (int argc, char **argv)
   KerfdMain m = { 0 };
   guint owner_id, sigterm_id, sigint_id;
 
+  kerfd_memory_init ();
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -135,6 +139,11 @@ main (int argc, char **argv)
     }
   if (bus == NULL)
     bus = g_strdup ("system");
+  if (history < 0)
+    {
+      g_printerr ("kerfd: --transaction-history must be 0 (all) or a positive number\n");
+      return 2;
+    }
   if (machine != NULL && !g_str_equal (backend, "emulated"))
     {
       g_printerr ("kerfd: --emulated-machine needs --backend=emulated\n");
@@ -170,9 +179,11 @@ main (int argc, char **argv)
       return EXIT_FAILURE;
     }
   g_dbus_connection_set_exit_on_close (connection, FALSE);
+  kerfd_memory_watch (connection);
 
   m.loop = g_main_loop_new (NULL, FALSE);
   m.daemon = kerfd_daemon_new (g_steal_pointer (&engine));
+  kerfd_daemon_set_transaction_history (m.daemon, (guint) history);
   kerfd_daemon_export (m.daemon, connection);
 
   sigterm_id = g_unix_signal_add (SIGTERM, kerfd_on_signal, &m);

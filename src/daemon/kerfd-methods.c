@@ -277,9 +277,32 @@ kerfd_handle_get_device_tree (KerfDBusPool *pool, GDBusMethodInvocation *invocat
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+kerfd_handle_list_transactions (KerfDBusPool *pool, GDBusMethodInvocation *invocation,
+                                GVariant *options, KerfdDaemon *d)
+{
+  g_autoptr(KerfdSnapshot) s = NULL;
+  GVariantBuilder b;
+
+  if (!kerfd_check_options (invocation, options, kerfd_no_options))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  s = kerfd_engine_get_snapshot (d->engine);
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ussss)"));
+  for (guint i = 0; i < s->transactions->len; i++)   /* ascending id */
+    {
+      const KerfdTxInfo *tx = g_ptr_array_index (s->transactions, i);
+
+      g_variant_builder_add (&b, "(ussss)", tx->id, tx->status, tx->operation, tx->target,
+                             tx->instance != NULL ? tx->instance : "");
+    }
+  kerf_dbus_pool_complete_list_transactions (pool, invocation, g_variant_builder_end (&b));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 void
 kerfd_methods_connect_pool (KerfdDaemon *d, KerfDBusPool *pool)
 {
+  g_signal_connect (pool, "handle-list-transactions", G_CALLBACK (kerfd_handle_list_transactions), d);
   g_signal_connect (pool, "handle-validate", G_CALLBACK (kerfd_handle_validate), d);
   g_signal_connect (pool, "handle-initialize", G_CALLBACK (kerfd_handle_initialize), d);
   g_signal_connect (pool, "handle-reset", G_CALLBACK (kerfd_handle_reset), d);
@@ -477,18 +500,27 @@ kerfd_methods_connect_instance (KerfdDaemon *d, KerfDBusInstance *iface)
 
 /* ---- Transaction ------------------------------------------------------ */
 
-static gboolean
-kerfd_handle_rollback (KerfDBusTransaction *iface, GDBusMethodInvocation *invocation,
-                       GVariant *options, KerfdDaemon *d)
+void
+kerfd_methods_rollback (KerfdDaemon *d, GDBusMethodInvocation *invocation, guint tx_id,
+                        GVariant *options)
 {
   KerfdJobData *j;
 
   if (!kerfd_check_options (invocation, options, kerfd_no_options))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
   j = kerfd_job_data_new (NULL);
-  j->tx_id = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (iface), "kerfd-tx"));
+  j->tx_id = tx_id;
   kerfd_queue_push (d->queue, "Rollback", kerfd_job_rollback, j,
                     (GDestroyNotify) kerfd_job_data_free, invocation);
+}
+
+static gboolean
+kerfd_handle_rollback (KerfDBusTransaction *iface, GDBusMethodInvocation *invocation,
+                       GVariant *options, KerfdDaemon *d)
+{
+  kerfd_methods_rollback (d, invocation,
+                          GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (iface), "kerfd-tx")),
+                          options);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
