@@ -16,7 +16,7 @@
 
 #define KERF_CLI_ERROR_PREFIX "org.multikernel.Kerf.Error."
 
-static void
+void
 kerf_cli_print_start_hint (void)
 {
   fprintf (stderr,
@@ -61,23 +61,34 @@ kerf_cli_connect (const char *bus, GError **error)
            NULL, NULL, error);
 }
 
+GDBusConnection *
+kerf_cli_bus_connect (KerfCliGlobal *global, char **where)
+{
+  g_autoptr (GError) error = NULL;
+  const char *which = global->bus_option != NULL ? global->bus_option : global->bus;
+  GDBusConnection *connection;
+
+  *where = kerf_cli_describe_bus (which);
+  connection = kerf_cli_connect (which, &error);
+  if (connection == NULL)
+    {
+      kerf_cli_error ("cannot connect to %s: %s", *where, error->message);
+      kerf_cli_print_start_hint ();
+    }
+  return connection;
+}
+
 KerfCliBus *
 kerf_cli_bus_open (KerfCliGlobal *global, int *status)
 {
   g_autoptr (KerfCliBus) bus = g_new0 (KerfCliBus, 1);
   g_autoptr (GError) error = NULL;
   g_autofree char *owner = NULL;
-  const char *which = global->bus_option != NULL ? global->bus_option : global->bus;
 
   *status = KERF_EXIT_UNREACHABLE;
-  bus->where = kerf_cli_describe_bus (which);
-  bus->connection = kerf_cli_connect (which, &error);
+  bus->connection = kerf_cli_bus_connect (global, &bus->where);
   if (bus->connection == NULL)
-    {
-      kerf_cli_error ("cannot connect to %s: %s", bus->where, error->message);
-      kerf_cli_print_start_hint ();
-      return NULL;
-    }
+    return NULL;
 
   /* Without DO_NOT_AUTO_START, the system bus starts kerfd by D-Bus
    * activation when it is not running yet. */
@@ -270,15 +281,19 @@ kerf_cli_bus_find_instance (KerfCliBus *bus, const char *name, guint id, GError 
     }
   g_list_free_full (instances, g_object_unref);
   if (found == NULL)
-    {
-      if (name != NULL)
-        g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND,
-                     "no instance named '%s' (kerf show lists the instances)", name);
-      else
-        g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND,
-                     "no instance with id %u (kerf show lists the instances)", id);
-    }
+    kerf_cli_set_instance_not_found (error, name, id);
   return found;
+}
+
+void
+kerf_cli_set_instance_not_found (GError **error, const char *name, guint id)
+{
+  if (name != NULL)
+    g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND,
+                 "no instance named '%s' (kerf show lists the instances)", name);
+  else
+    g_set_error (error, KERF_ERROR, KERF_ERROR_NOT_FOUND,
+                 "no instance with id %u (kerf show lists the instances)", id);
 }
 
 GVariant *

@@ -5,6 +5,7 @@
 #include "kerf-cli.h"
 #include "kerf-json.h"
 #include "kerf-dbus-generated.h"
+#include "kerf-cli-props.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,12 @@ typedef struct {
  * why and how to start kerfd, and returns NULL with `*status` set to
  * KERF_EXIT_UNREACHABLE. */
 KerfCliBus *kerf_cli_bus_open (KerfCliGlobal *global, int *status);
+/* Only the connection to the bus `global` names; `*where` describes it
+ * ("the system bus").  On failure prints why and how to start kerfd and
+ * returns NULL (exit KERF_EXIT_UNREACHABLE). */
+GDBusConnection *kerf_cli_bus_connect (KerfCliGlobal *global, char **where);
+/* How to start kerfd, on stderr. */
+void        kerf_cli_print_start_hint (void);
 void        kerf_cli_bus_free (KerfCliBus *bus);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KerfCliBus, kerf_cli_bus_free)
 
@@ -42,6 +49,8 @@ GList *kerf_cli_bus_list_transactions (KerfCliBus *bus);
  * with a KERF_ERROR_NOT_FOUND error. */
 KerfDBusInstance *kerf_cli_bus_find_instance (KerfCliBus *bus, const char *name, guint id,
                                               GError **error);
+/* Its error: no instance `name` (or, when NULL, with id `id`). */
+void kerf_cli_set_instance_not_found (GError **error, const char *name, guint id);
 
 /* For the commands that take `NAME` or `--id=N` (argv after option
  * parsing: argv[0] is the command): checks there is exactly one, opens the
@@ -57,14 +66,17 @@ int kerf_cli_open_instance (KerfCliGlobal     *global,
 
 /* ---- printing an instance (src/cli/kerf-cmd-show.c) ---------------- */
 
-/* The instance's JSON object (docs/cli-json.md). */
-void  kerf_cli_instance_json (KerfJson *json, KerfDBusInstance *inst);
+/* The instance's members (docs/cli-json.md) inside an object the caller
+ * begins and ends, so that create and update can add theirs. */
+void  kerf_cli_instance_json_members (KerfJson *json, const KerfCliProps *inst);
+/* The instance's JSON object. */
+void  kerf_cli_instance_json (KerfJson *json, const KerfCliProps *inst);
 /* The instance as an indented block of text on stdout. */
-void  kerf_cli_instance_print (KerfDBusInstance *inst);
+void  kerf_cli_instance_print (const KerfCliProps *inst);
 /* One or the other, as `global` asks. */
-void  kerf_cli_instance_show (KerfCliGlobal *global, KerfDBusInstance *inst);
+void  kerf_cli_instance_show (KerfCliGlobal *global, const KerfCliProps *inst);
 /* Its device references joined with ','; "" when none. */
-char *kerf_cli_instance_devices (KerfDBusInstance *inst);
+char *kerf_cli_instance_devices (const KerfCliProps *inst);
 
 /* An empty a{sv} (floating). */
 GVariant *kerf_cli_empty_options (void);

@@ -224,21 +224,21 @@ kerf_done_mark (void)
 /* The id of the transaction at `tx_path` (a LastTransaction) when it is the
  * one `operation` on instance `name` wrote, else 0.  kerfd sets
  * LastTransaction before it replies; a change another caller made right
- * after ours would be newer, so check rather than trust. */
+ * after ours would be newer, so check rather than trust.  The object
+ * answers at its path even when the object manager no longer lists it. */
 static guint
 kerf_caused_transaction (KerfCliBus *bus, const char *tx_path, const char *operation,
                          const char *name)
 {
-  g_autoptr (KerfDBusTransaction) tx = NULL;
+  g_autoptr (KerfCliProps) tx = NULL;
 
   if (tx_path == NULL || g_str_equal (tx_path, "/"))
     return 0;
-  tx = kerf_dbus_transaction_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
-                                             KERF_CLI_BUS_NAME, tx_path, NULL, NULL);
-  if (tx == NULL || g_strcmp0 (kerf_dbus_transaction_get_operation (tx), operation) != 0
-      || g_strcmp0 (kerf_dbus_transaction_get_instance (tx), name) != 0)
+  tx = kerf_cli_props_get_all (bus->connection, tx_path, "org.multikernel.Kerf.Transaction", NULL);
+  if (tx == NULL || g_strcmp0 (kerf_cli_props_string (tx, "Operation"), operation) != 0
+      || g_strcmp0 (kerf_cli_props_string (tx, "Instance"), name) != 0)
     return 0;
-  return kerf_dbus_transaction_get_id (tx);
+  return kerf_cli_props_uint32 (tx, "Id");
 }
 
 /* The pool's LastTransaction as it is now (the cached pool proxy may not
@@ -246,13 +246,12 @@ kerf_caused_transaction (KerfCliBus *bus, const char *tx_path, const char *opera
 static char *
 kerf_pool_last_transaction (KerfCliBus *bus)
 {
-  g_autoptr (KerfDBusPool) fresh = NULL;
+  g_autoptr (KerfCliProps) fresh = NULL;
 
-  fresh = kerf_dbus_pool_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
-                                         KERF_CLI_BUS_NAME,
-                                         g_dbus_proxy_get_object_path (G_DBUS_PROXY (bus->pool)),
-                                         NULL, NULL);
-  return fresh != NULL ? g_strdup (kerf_dbus_pool_get_last_transaction (fresh)) : NULL;
+  fresh = kerf_cli_props_get_all (bus->connection,
+                                  g_dbus_proxy_get_object_path (G_DBUS_PROXY (bus->pool)),
+                                  "org.multikernel.Kerf.Pool", NULL);
+  return fresh != NULL ? g_strdup (kerf_cli_props_string (fresh, "LastTransaction")) : NULL;
 }
 
 /* " (transaction N)", or for an update that wrote none `none_text`. */
@@ -262,6 +261,31 @@ kerf_transaction_note (guint tx_id, const char *none_text)
   if (tx_id != 0)
     return g_strdup_printf (" (transaction %u)", tx_id);
   return g_strdup (none_text);
+}
+
+/* "transaction": the id of the transaction the command caused, null when
+ * it caused none (docs/cli-json.md). */
+static void
+kerf_json_transaction (KerfJson *json, guint tx_id)
+{
+  kerf_json_key (json, "transaction");
+  if (tx_id != 0)
+    kerf_json_uint (json, tx_id);
+  else
+    kerf_json_null (json);
+}
+
+/* create / update --json: the instance plus the transaction. */
+static void
+kerf_print_instance_json (const KerfCliProps *inst, guint tx_id)
+{
+  KerfJson *json = kerf_json_new (TRUE);
+
+  kerf_json_begin_object (json);
+  kerf_cli_instance_json_members (json, inst);
+  kerf_json_transaction (json, tx_id);
+  kerf_json_end_object (json);
+  kerf_cli_json_print (json);
 }
 
 int
@@ -274,7 +298,7 @@ kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
   g_autoptr (GVariant) spec = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr (KerfDBusInstance) inst = NULL;
+  g_autoptr (KerfCliProps) inst = NULL;
   GVariantDict options;
   const char *name;
   int status = KERF_EXIT_OK;
@@ -329,24 +353,28 @@ kerf_cmd_create (KerfCliGlobal *global, int argc, char **argv)
         printf ("Instance '%s' is valid and fits; it would be created (dry run, nothing changed).\n",
                 name);
     }
-  else if ((inst = kerf_dbus_instance_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
-                                                      KERF_CLI_BUS_NAME, path, NULL, &error)) == NULL)
+  else if ((inst = kerf_cli_props_get_all (bus->connection, path, "org.multikernel.Kerf.Instance",
+                                           &error)) == NULL)
     status = kerf_cli_report_error (error);
-  else if (global->json)
-    kerf_cli_instance_show (global, inst);
   else
     {
-      g_autofree char *cpus = kerf_cli_format_id_list (kerf_dbus_instance_get_cpus (inst));
-      g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_instance_get_memory_base (inst),
-                                                         kerf_dbus_instance_get_memory_bytes (inst));
-      g_autofree char *devices = kerf_cli_instance_devices (inst);
-      g_autofree char *note = kerf_transaction_note (
-          kerf_caused_transaction (bus, kerf_dbus_instance_get_last_transaction (inst), "create",
-                                   name), "");
+      guint tx_id = kerf_caused_transaction (bus, kerf_cli_props_string (inst, "LastTransaction"),
+                                             "create", name);
 
-      printf ("%sCreated instance '%s'%s: id %u, CPUs %s, memory %s%s%s\n", kerf_done_mark (),
-              name, note, kerf_dbus_instance_get_id (inst), cpus, memory,
-              devices[0] ? ", devices " : "", devices);
+      if (global->json)
+        kerf_print_instance_json (inst, tx_id);
+      else
+        {
+          g_autofree char *cpus = kerf_cli_format_id_list (kerf_cli_props_value (inst, "Cpus", "au"));
+          g_autofree char *memory = kerf_cli_format_memory (kerf_cli_props_uint64 (inst, "MemoryBase"),
+                                                             kerf_cli_props_uint64 (inst, "MemoryBytes"));
+          g_autofree char *devices = kerf_cli_instance_devices (inst);
+          g_autofree char *note = kerf_transaction_note (tx_id, "");
+
+          printf ("%sCreated instance '%s'%s: id %u, CPUs %s, memory %s%s%s\n", kerf_done_mark (),
+                  name, note, kerf_cli_props_uint32 (inst, "Id"), cpus, memory,
+                  devices[0] ? ", devices " : "", devices);
+        }
     }
   kerf_spec_args_clear (&args);
   return status;
@@ -409,29 +437,33 @@ kerf_cmd_update (KerfCliGlobal *global, int argc, char **argv)
     }
   else
     {
-      g_autoptr (KerfDBusInstance) fresh = NULL;
+      g_autoptr (KerfCliProps) fresh = NULL;
 
-      /* a fresh proxy: the cached one may not have seen PropertiesChanged yet */
-      fresh = kerf_dbus_instance_proxy_new_sync (bus->connection, G_DBUS_PROXY_FLAGS_NONE,
-                                                 KERF_CLI_BUS_NAME,
-                                                 g_dbus_proxy_get_object_path (G_DBUS_PROXY (inst)),
-                                                 NULL, &error);
+      /* read anew: the cached proxy may not have seen PropertiesChanged yet */
+      fresh = kerf_cli_props_get_all (bus->connection,
+                                      g_dbus_proxy_get_object_path (G_DBUS_PROXY (inst)),
+                                      "org.multikernel.Kerf.Instance", &error);
       if (fresh == NULL)
         status = kerf_cli_report_error (error);
-      else if (global->json)
-        kerf_cli_instance_show (global, fresh);
       else
         {
-          const char *after = kerf_dbus_instance_get_last_transaction (fresh);
+          const char *after = kerf_cli_props_string (fresh, "LastTransaction");
           /* unchanged: the update wrote none (kerfd's records only) */
-          g_autofree char *note = g_strcmp0 (after, last_before) == 0
-              ? g_strdup (" (no transaction: only kerfd's own records changed)")
-              : kerf_transaction_note (kerf_caused_transaction (bus, after, "update",
-                                                                kerf_dbus_instance_get_name (fresh)),
-                                       "");
+          gboolean none = g_strcmp0 (after, last_before) == 0;
+          guint tx_id = none ? 0 : kerf_caused_transaction (bus, after, "update",
+                                                            kerf_cli_props_string (fresh, "Name"));
 
-          printf ("%sUpdated instance '%s'%s.\n", kerf_done_mark (), argv[1], note);
-          kerf_cli_instance_print (fresh);
+          if (global->json)
+            kerf_print_instance_json (fresh, tx_id);
+          else
+            {
+              g_autofree char *note = none
+                  ? g_strdup (" (no transaction: only kerfd's own records changed)")
+                  : kerf_transaction_note (tx_id, "");
+
+              printf ("%sUpdated instance '%s'%s.\n", kerf_done_mark (), argv[1], note);
+              kerf_cli_instance_print (fresh);
+            }
         }
     }
   kerf_spec_args_clear (&args);
@@ -446,6 +478,8 @@ kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv)
   g_autoptr (KerfDBusInstance) inst = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *last = NULL;
+  guint tx_id;
   gint id = 0;
   int status;
   const GOptionEntry entries[] = {
@@ -465,6 +499,8 @@ kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv)
   if (!kerf_dbus_instance_call_delete_sync (inst, kerf_cli_empty_options (), bus->call_flags, -1,
                                             NULL, &error))
     return kerf_cli_report_error (error);
+  last = kerf_pool_last_transaction (bus);
+  tx_id = kerf_caused_transaction (bus, last, "delete", name);
   if (global->json)
     {
       KerfJson *json = kerf_json_new (TRUE);
@@ -474,14 +510,13 @@ kerf_cmd_delete (KerfCliGlobal *global, int argc, char **argv)
       kerf_json_string (json, name);
       kerf_json_key (json, "deleted");
       kerf_json_bool (json, TRUE);
+      kerf_json_transaction (json, tx_id);
       kerf_json_end_object (json);
       kerf_cli_json_print (json);
     }
   else
     {
-      g_autofree char *last = kerf_pool_last_transaction (bus);
-      g_autofree char *note = kerf_transaction_note (
-          kerf_caused_transaction (bus, last, "delete", name), "");
+      g_autofree char *note = kerf_transaction_note (tx_id, "");
 
       printf ("%sDeleted instance '%s'%s.\n", kerf_done_mark (), name, note);
     }

@@ -1,6 +1,8 @@
 /* kerf-cmd-show.c — `kerf show`, and how an instance prints (create,
  * update and show share it): a block of text or the JSON object of
- * docs/cli-json.md.  Everything is read from the D-Bus proxies' properties.
+ * docs/cli-json.md.  `kerf show` reads everything with one GetManagedObjects
+ * call and prints from its reply (src/cli/kerf-cli-props.c); create and
+ * update print their proxy's properties through the same functions.
  */
 #include "config.h"
 
@@ -12,41 +14,47 @@
 
 /* ---- printing an instance ------------------------------------------------ */
 
+#define KERF_INSTANCE_KERNEL_TYPE "(stss)"
+
 void
-kerf_cli_instance_json (KerfJson *json, KerfDBusInstance *inst)
+kerf_cli_instance_json_members (KerfJson *json, const KerfCliProps *inst)
 {
-  GVariant *kernel = kerf_dbus_instance_get_kernel (inst);
+  GVariant *kernel = kerf_cli_props_value (inst, "Kernel", KERF_INSTANCE_KERNEL_TYPE);
+  GVariant *devices = kerf_cli_props_value (inst, "Devices", "as");
+  const char *affinity = kerf_cli_props_string (inst, "CpuAffinity");
+  const char *policy = kerf_cli_props_string (inst, "MemoryPolicy");
   const char *kpath = "", *ksha = "", *kversion = "";
   guint64 ksize = 0;
 
   if (kernel != NULL)
     g_variant_get (kernel, "(&st&s&s)", &kpath, &ksize, &ksha, &kversion);
-  kerf_json_begin_object (json);
   kerf_json_key (json, "name");
-  kerf_json_string (json, kerf_dbus_instance_get_name (inst));
+  kerf_json_string (json, kerf_cli_props_string (inst, "Name"));
   kerf_json_key (json, "id");
-  kerf_json_uint (json, kerf_dbus_instance_get_id (inst));
+  kerf_json_uint (json, kerf_cli_props_uint32 (inst, "Id"));
   kerf_json_key (json, "status");
-  kerf_json_string (json, kerf_dbus_instance_get_status (inst));
+  kerf_json_string (json, kerf_cli_props_string (inst, "Status"));
   kerf_json_key (json, "cpus");
-  kerf_cli_json_id_list (json, kerf_dbus_instance_get_cpus (inst));
+  kerf_cli_json_id_list (json, kerf_cli_props_value (inst, "Cpus", "au"));
   kerf_json_key (json, "memory_base");
-  kerf_json_uint (json, kerf_dbus_instance_get_memory_base (inst));
+  kerf_json_uint (json, kerf_cli_props_uint64 (inst, "MemoryBase"));
   kerf_json_key (json, "memory_bytes");
-  kerf_json_uint (json, kerf_dbus_instance_get_memory_bytes (inst));
+  kerf_json_uint (json, kerf_cli_props_uint64 (inst, "MemoryBytes"));
   kerf_json_key (json, "devices");
   kerf_json_begin_array (json);
-  for (const char *const *d = kerf_dbus_instance_get_devices (inst); d != NULL && *d != NULL; d++)
-    kerf_json_string (json, *d);
+  for (gsize i = 0; devices != NULL && i < g_variant_n_children (devices); i++)
+    {
+      g_autoptr (GVariant) d = g_variant_get_child_value (devices, i);
+
+      kerf_json_string (json, g_variant_get_string (d, NULL));
+    }
   kerf_json_end_array (json);
   kerf_json_key (json, "numa_nodes");
-  kerf_cli_json_id_list (json, kerf_dbus_instance_get_numa_nodes (inst));
+  kerf_cli_json_id_list (json, kerf_cli_props_value (inst, "NumaNodes", "au"));
   kerf_json_key (json, "cpu_affinity");
-  kerf_json_string (json, g_strcmp0 (kerf_dbus_instance_get_cpu_affinity (inst), "") != 0
-                            ? kerf_dbus_instance_get_cpu_affinity (inst) : NULL);
+  kerf_json_string (json, g_strcmp0 (affinity, "") != 0 ? affinity : NULL);
   kerf_json_key (json, "memory_policy");
-  kerf_json_string (json, g_strcmp0 (kerf_dbus_instance_get_memory_policy (inst), "") != 0
-                            ? kerf_dbus_instance_get_memory_policy (inst) : NULL);
+  kerf_json_string (json, g_strcmp0 (policy, "") != 0 ? policy : NULL);
   kerf_json_key (json, "kernel");
   if (ksize == 0 && kpath[0] == '\0')
     kerf_json_null (json);
@@ -64,16 +72,23 @@ kerf_cli_instance_json (KerfJson *json, KerfDBusInstance *inst)
       kerf_json_end_object (json);
     }
   kerf_json_key (json, "cmdline");
-  kerf_json_string (json, kerf_dbus_instance_get_cmdline (inst));
+  kerf_json_string (json, kerf_cli_props_string (inst, "Cmdline"));
   kerf_json_key (json, "object_path");
-  kerf_json_string (json, g_dbus_proxy_get_object_path (G_DBUS_PROXY (inst)));
+  kerf_json_string (json, kerf_cli_props_path (inst));
+}
+
+void
+kerf_cli_instance_json (KerfJson *json, const KerfCliProps *inst)
+{
+  kerf_json_begin_object (json);
+  kerf_cli_instance_json_members (json, inst);
   kerf_json_end_object (json);
 }
 
 static char *
-kerf_instance_kernel_short (KerfDBusInstance *inst)
+kerf_instance_kernel_short (const KerfCliProps *inst)
 {
-  GVariant *kernel = kerf_dbus_instance_get_kernel (inst);
+  GVariant *kernel = kerf_cli_props_value (inst, "Kernel", KERF_INSTANCE_KERNEL_TYPE);
   const char *path = "", *sha = "", *version = "";
   guint64 size = 0;
   g_autofree char *base = NULL;
@@ -90,33 +105,42 @@ kerf_instance_kernel_short (KerfDBusInstance *inst)
 }
 
 char *
-kerf_cli_instance_devices (KerfDBusInstance *inst)
+kerf_cli_instance_devices (const KerfCliProps *inst)
 {
-  const char *const *devices = kerf_dbus_instance_get_devices (inst);
+  GVariant *devices = kerf_cli_props_value (inst, "Devices", "as");
+  g_autoptr (GString) out = g_string_new (NULL);
 
-  return devices != NULL ? g_strjoinv (",", (char **) devices) : g_strdup ("");
+  for (gsize i = 0; devices != NULL && i < g_variant_n_children (devices); i++)
+    {
+      g_autoptr (GVariant) d = g_variant_get_child_value (devices, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, g_variant_get_string (d, NULL));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 void
-kerf_cli_instance_print (KerfDBusInstance *inst)
+kerf_cli_instance_print (const KerfCliProps *inst)
 {
-  g_autofree char *cpus = kerf_cli_format_id_list (kerf_dbus_instance_get_cpus (inst));
-  g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_instance_get_memory_base (inst),
-                                                     kerf_dbus_instance_get_memory_bytes (inst));
+  GVariant *cpu_v = kerf_cli_props_value (inst, "Cpus", "au");
+  g_autofree char *cpus = kerf_cli_format_id_list (cpu_v);
+  g_autofree char *memory = kerf_cli_format_memory (kerf_cli_props_uint64 (inst, "MemoryBase"),
+                                                     kerf_cli_props_uint64 (inst, "MemoryBytes"));
   g_autofree char *devices = kerf_cli_instance_devices (inst);
-  g_autofree char *nodes = kerf_cli_format_id_list (kerf_dbus_instance_get_numa_nodes (inst));
-  GVariant *kernel = kerf_dbus_instance_get_kernel (inst);
-  GVariant *cpu_v = kerf_dbus_instance_get_cpus (inst);
+  g_autofree char *nodes = kerf_cli_format_id_list (kerf_cli_props_value (inst, "NumaNodes", "au"));
+  GVariant *kernel = kerf_cli_props_value (inst, "Kernel", KERF_INSTANCE_KERNEL_TYPE);
   const char *kpath = "", *ksha = "", *kversion = "";
   guint64 ksize = 0;
-  const char *affinity = kerf_dbus_instance_get_cpu_affinity (inst);
-  const char *policy = kerf_dbus_instance_get_memory_policy (inst);
+  const char *affinity = kerf_cli_props_string (inst, "CpuAffinity");
+  const char *policy = kerf_cli_props_string (inst, "MemoryPolicy");
 
   if (kernel != NULL)
     g_variant_get (kernel, "(&st&s&s)", &kpath, &ksize, &ksha, &kversion);
-  printf ("Instance %s\n", kerf_dbus_instance_get_name (inst));
-  printf ("  ID:             %u\n", kerf_dbus_instance_get_id (inst));
-  printf ("  Status:         %s\n", kerf_dbus_instance_get_status (inst));
+  printf ("Instance %s\n", kerf_cli_props_string (inst, "Name"));
+  printf ("  ID:             %u\n", kerf_cli_props_uint32 (inst, "Id"));
+  printf ("  Status:         %s\n", kerf_cli_props_string (inst, "Status"));
   printf ("  CPUs:           %s (%" G_GSIZE_FORMAT ")\n", cpus[0] ? cpus : "none",
           cpu_v != NULL ? g_variant_n_children (cpu_v) : 0);
   printf ("  Memory:         %s\n", memory[0] ? memory : "none");
@@ -138,12 +162,12 @@ kerf_cli_instance_print (KerfDBusInstance *inst)
         printf ("    Version:      %s\n", kversion);
       if (ksha[0] != '\0')
         printf ("    SHA-256:      %s\n", ksha);
-      printf ("  Command line:   %s\n", kerf_dbus_instance_get_cmdline (inst));
+      printf ("  Command line:   %s\n", kerf_cli_props_string (inst, "Cmdline"));
     }
 }
 
 void
-kerf_cli_instance_show (KerfCliGlobal *global, KerfDBusInstance *inst)
+kerf_cli_instance_show (KerfCliGlobal *global, const KerfCliProps *inst)
 {
   if (global->json)
     {
@@ -159,32 +183,32 @@ kerf_cli_instance_show (KerfCliGlobal *global, KerfDBusInstance *inst)
 /* ---- show -------------------------------------------------------------- */
 
 static void
-kerf_pool_json (KerfJson *json, KerfDBusPool *pool)
+kerf_pool_json (KerfJson *json, const KerfCliProps *pool)
 {
-  GVariant *nodes = kerf_dbus_pool_get_numa_nodes (pool);
-  GVariant *devices = kerf_dbus_pool_get_devices (pool);
+  GVariant *nodes = kerf_cli_props_value (pool, "NumaNodes", "a(uttau)");
+  GVariant *devices = kerf_cli_props_value (pool, "Devices", "a{sa{sv}}");
 
   kerf_json_begin_object (json);
   kerf_json_key (json, "initialized");
-  kerf_json_bool (json, kerf_dbus_pool_get_initialized (pool));
+  kerf_json_bool (json, kerf_cli_props_boolean (pool, "Initialized"));
   kerf_json_key (json, "backend");
-  kerf_json_string (json, kerf_dbus_pool_get_backend (pool));
+  kerf_json_string (json, kerf_cli_props_string (pool, "Backend"));
   kerf_json_key (json, "version");
-  kerf_json_string (json, kerf_dbus_pool_get_version (pool));
+  kerf_json_string (json, kerf_cli_props_string (pool, "Version"));
   kerf_json_key (json, "total_cpus");
-  kerf_json_uint (json, kerf_dbus_pool_get_total_cpus (pool));
+  kerf_json_uint (json, kerf_cli_props_uint32 (pool, "TotalCpus"));
   kerf_json_key (json, "host_reserved_cpus");
-  kerf_cli_json_id_list (json, kerf_dbus_pool_get_host_reserved_cpus (pool));
+  kerf_cli_json_id_list (json, kerf_cli_props_value (pool, "HostReservedCpus", "au"));
   kerf_json_key (json, "available_cpus");
-  kerf_cli_json_id_list (json, kerf_dbus_pool_get_available_cpus (pool));
+  kerf_cli_json_id_list (json, kerf_cli_props_value (pool, "AvailableCpus", "au"));
   kerf_json_key (json, "free_cpus");
-  kerf_cli_json_id_list (json, kerf_dbus_pool_get_free_cpus (pool));
+  kerf_cli_json_id_list (json, kerf_cli_props_value (pool, "FreeCpus", "au"));
   kerf_json_key (json, "memory_pool_base");
-  kerf_json_uint (json, kerf_dbus_pool_get_memory_pool_base (pool));
+  kerf_json_uint (json, kerf_cli_props_uint64 (pool, "MemoryPoolBase"));
   kerf_json_key (json, "memory_pool_bytes");
-  kerf_json_uint (json, kerf_dbus_pool_get_memory_pool_bytes (pool));
+  kerf_json_uint (json, kerf_cli_props_uint64 (pool, "MemoryPoolBytes"));
   kerf_json_key (json, "memory_free_bytes");
-  kerf_json_uint (json, kerf_dbus_pool_get_memory_free_bytes (pool));
+  kerf_json_uint (json, kerf_cli_props_uint64 (pool, "MemoryFreeBytes"));
   kerf_json_key (json, "devices");
   if (devices != NULL)
     kerf_cli_json_variant (json, devices);
@@ -223,9 +247,9 @@ kerf_pool_json (KerfJson *json, KerfDBusPool *pool)
 }
 
 static void
-kerf_pool_print_devices (KerfDBusPool *pool)
+kerf_pool_print_devices (const KerfCliProps *pool)
 {
-  GVariant *devices = kerf_dbus_pool_get_devices (pool);
+  GVariant *devices = kerf_cli_props_value (pool, "Devices", "a{sa{sv}}");
   g_autoptr (KerfCliTable) table = NULL;
   const char *const headers[] = { "DEVICE", "COMPATIBLE", "PCI ID", "AVAILABLE", "ASSIGNED", NULL };
   GVariantIter iter;
@@ -283,23 +307,23 @@ kerf_pool_print_devices (KerfDBusPool *pool)
 }
 
 static void
-kerf_pool_print (KerfDBusPool *pool)
+kerf_pool_print (const KerfCliProps *pool)
 {
-  g_autofree char *reserved = kerf_cli_format_id_list (kerf_dbus_pool_get_host_reserved_cpus (pool));
-  g_autofree char *available = kerf_cli_format_id_list (kerf_dbus_pool_get_available_cpus (pool));
-  g_autofree char *free_cpus = kerf_cli_format_id_list (kerf_dbus_pool_get_free_cpus (pool));
-  g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_pool_get_memory_pool_base (pool),
-                                                     kerf_dbus_pool_get_memory_pool_bytes (pool));
-  g_autofree char *mem_free = kerf_size_format (kerf_dbus_pool_get_memory_free_bytes (pool));
-  GVariant *free_v = kerf_dbus_pool_get_free_cpus (pool);
-  GVariant *avail_v = kerf_dbus_pool_get_available_cpus (pool);
-  GVariant *nodes = kerf_dbus_pool_get_numa_nodes (pool);
+  g_autofree char *reserved = kerf_cli_format_id_list (kerf_cli_props_value (pool, "HostReservedCpus", "au"));
+  g_autofree char *available = kerf_cli_format_id_list (kerf_cli_props_value (pool, "AvailableCpus", "au"));
+  g_autofree char *free_cpus = kerf_cli_format_id_list (kerf_cli_props_value (pool, "FreeCpus", "au"));
+  g_autofree char *memory = kerf_cli_format_memory (kerf_cli_props_uint64 (pool, "MemoryPoolBase"),
+                                                     kerf_cli_props_uint64 (pool, "MemoryPoolBytes"));
+  g_autofree char *mem_free = kerf_size_format (kerf_cli_props_uint64 (pool, "MemoryFreeBytes"));
+  GVariant *free_v = kerf_cli_props_value (pool, "FreeCpus", "au");
+  GVariant *avail_v = kerf_cli_props_value (pool, "AvailableCpus", "au");
+  GVariant *nodes = kerf_cli_props_value (pool, "NumaNodes", "a(uttau)");
 
-  printf ("Pool (%s backend, kerfd %s)\n", kerf_dbus_pool_get_backend (pool),
-          kerf_dbus_pool_get_version (pool));
+  printf ("Pool (%s backend, kerfd %s)\n", kerf_cli_props_string (pool, "Backend"),
+          kerf_cli_props_string (pool, "Version"));
   printf ("  CPUs:     %u total; pool %s; free %s (%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT ")"
           "; host reserved %s\n",
-          kerf_dbus_pool_get_total_cpus (pool), available[0] ? available : "none",
+          kerf_cli_props_uint32 (pool, "TotalCpus"), available[0] ? available : "none",
           free_cpus[0] ? free_cpus : "none", free_v ? g_variant_n_children (free_v) : 0,
           avail_v ? g_variant_n_children (avail_v) : 0, reserved[0] ? reserved : "none");
   printf ("  Memory:   %s; free %s\n", memory[0] ? memory : "none", mem_free);
@@ -324,22 +348,22 @@ kerf_pool_print (KerfDBusPool *pool)
 }
 
 static void
-kerf_instances_print_table (GList *instances)
+kerf_instances_print_table (GPtrArray *instances)
 {
   const char *const headers[] = { "NAME", "ID", "STATUS", "CPUS", "MEMORY", "DEVICES", "KERNEL", NULL };
   g_autoptr (KerfCliTable) table = kerf_cli_table_new (headers);
 
-  for (GList *l = instances; l != NULL; l = l->next)
+  for (guint i = 0; i < instances->len; i++)
     {
-      KerfDBusInstance *inst = l->data;
-      g_autofree char *id = g_strdup_printf ("%u", kerf_dbus_instance_get_id (inst));
-      g_autofree char *cpus = kerf_cli_format_id_list (kerf_dbus_instance_get_cpus (inst));
-      g_autofree char *memory = kerf_cli_format_memory (kerf_dbus_instance_get_memory_base (inst),
-                                                         kerf_dbus_instance_get_memory_bytes (inst));
+      const KerfCliProps *inst = g_ptr_array_index (instances, i);
+      g_autofree char *id = g_strdup_printf ("%u", kerf_cli_props_uint32 (inst, "Id"));
+      g_autofree char *cpus = kerf_cli_format_id_list (kerf_cli_props_value (inst, "Cpus", "au"));
+      g_autofree char *memory = kerf_cli_format_memory (kerf_cli_props_uint64 (inst, "MemoryBase"),
+                                                         kerf_cli_props_uint64 (inst, "MemoryBytes"));
       g_autofree char *devices = kerf_cli_instance_devices (inst);
       g_autofree char *kernel = kerf_instance_kernel_short (inst);
-      const char *const row[] = { kerf_dbus_instance_get_name (inst), id,
-                                  kerf_dbus_instance_get_status (inst), cpus, memory, devices,
+      const char *const row[] = { kerf_cli_props_string (inst, "Name"), id,
+                                  kerf_cli_props_string (inst, "Status"), cpus, memory, devices,
                                   kernel };
 
       kerf_cli_table_add_row (table, row);
@@ -347,13 +371,35 @@ kerf_instances_print_table (GList *instances)
   kerf_cli_table_print (table, stdout);
 }
 
+/* `kerf show NAME` / `--id=N`: the same one call, then one instance. */
+static int
+kerf_show_one (KerfCliGlobal *global, int argc, char **argv, gint id)
+{
+  g_autoptr (KerfCliSnapshot) snapshot = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *name = argc > 1 ? argv[1] : NULL;
+  KerfCliProps *inst;
+  int status;
+
+  /* the checks and messages of kerf_cli_open_instance */
+  if (argc > 2)
+    return kerf_cli_usage_error ("show", "unexpected argument '%s'", argv[2]);
+  if (name != NULL && id > 0)
+    return kerf_cli_usage_error ("show", "give the instance's NAME or --id=N, not both");
+  if ((snapshot = kerf_cli_snapshot_get (global, &status)) == NULL)
+    return status;
+  inst = kerf_cli_snapshot_find_instance (snapshot, name, (guint) MAX (id, 0), &error);
+  if (inst == NULL)
+    return kerf_cli_report_error (error);
+  kerf_cli_instance_show (global, inst);
+  return KERF_EXIT_OK;
+}
+
 int
 kerf_cmd_show (KerfCliGlobal *global, int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = NULL;
-  g_autoptr (KerfCliBus) bus = NULL;
-  g_autoptr (KerfDBusInstance) inst = NULL;
-  GList *instances;
+  g_autoptr (KerfCliSnapshot) snapshot = NULL;
   gint id = 0;
   int status;
   const GOptionEntry entries[] = {
@@ -367,44 +413,37 @@ kerf_cmd_show (KerfCliGlobal *global, int argc, char **argv)
   if (!kerf_cli_parse_options (context, "show", &argc, &argv))
     return KERF_EXIT_USAGE;
   if (argc > 1 || id > 0)
-    {
-      status = kerf_cli_open_instance (global, "show", argc, argv, id, &bus, &inst);
-      if (status == KERF_EXIT_OK)
-        kerf_cli_instance_show (global, inst);
-      return status;
-    }
+    return kerf_show_one (global, argc, argv, id);
 
-  if ((bus = kerf_cli_bus_open (global, &status)) == NULL)
+  if ((snapshot = kerf_cli_snapshot_get (global, &status)) == NULL)
     return status;
-  instances = kerf_cli_bus_list_instances (bus);
   if (global->json)
     {
       KerfJson *json = kerf_json_new (TRUE);
 
       kerf_json_begin_object (json);
       kerf_json_key (json, "pool");
-      kerf_pool_json (json, bus->pool);
+      kerf_pool_json (json, snapshot->pool);
       kerf_json_key (json, "instances");
       kerf_json_begin_array (json);
-      for (GList *l = instances; l != NULL; l = l->next)
-        kerf_cli_instance_json (json, l->data);
+      for (guint i = 0; i < snapshot->instances->len; i++)
+        kerf_cli_instance_json (json, g_ptr_array_index (snapshot->instances, i));
       kerf_json_end_array (json);
       kerf_json_end_object (json);
       kerf_cli_json_print (json);
     }
-  else if (!kerf_dbus_pool_get_initialized (bus->pool))
+  else if (!kerf_cli_props_boolean (snapshot->pool, "Initialized"))
     printf ("The pool is not initialized (%s backend).\n"
             "Give kerfd a baseline first: kerf init --input=FILE\n",
-            kerf_dbus_pool_get_backend (bus->pool));
+            kerf_cli_props_string (snapshot->pool, "Backend"));
   else
     {
-      kerf_pool_print (bus->pool);
+      kerf_pool_print (snapshot->pool);
       printf ("\n");
-      if (instances == NULL)
+      if (snapshot->instances->len == 0)
         printf ("No instances.  Create one with: kerf create NAME --cpus=LIST --memory=SIZE\n");
       else
-        kerf_instances_print_table (instances);
+        kerf_instances_print_table (snapshot->instances);
     }
-  g_list_free_full (instances, g_object_unref);
   return KERF_EXIT_OK;
 }

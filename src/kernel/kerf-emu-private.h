@@ -21,6 +21,10 @@ G_BEGIN_DECLS
 #define KERF_EMU_STATE_FILE ".kerf-emulated-state"
 #define KERF_EMU_MAX_BLOB (1024 * 1024)   /* the kernel's 1 MiB write limit */
 
+/* SHA-256: a save that finds the digest of what it would write equal to
+ * the last one's writes nothing, so a collision would lose a save. */
+#define EMU_DIGEST_LEN 32
+
 typedef struct {
   guint64 base;
   guint64 size;
@@ -95,8 +99,10 @@ typedef struct {
   char      *resources;   /* mk,resources or "unknown" */
   GBytes    *dtbo;
   GPtrArray *ops;         /* EmuOp *, in applied order */
-  char      *saved_text;  /* its group of the state file, made once ... */
-  char      *saved_key;   /* ... for this "status/n-ops" */
+  /* The status its mirror files hold (an interned string), NULL until
+   * they are written: a tx_N made again under a reused id is a new EmuTx,
+   * so it is written whole (kerf-kernel-emulated-mirror.c). */
+  const char *mirrored_status;
 } EmuTx;
 
 typedef struct {
@@ -116,12 +122,17 @@ typedef struct {
   char      *last_message;
   GPtrArray *faults;        /* GINT_TO_POINTER (KerfEmuFault) queue */
   /* What the last save wrote, so that the next one writes only what
-   * changed (kerf-kernel-emulated-mirror.c, kerf-kernel-emulated-state.c). */
+   * changed (kerf-kernel-emulated-mirror.c, kerf-kernel-emulated-state.c).
+   * Digests, not copies: at a thousand instances the copies were most of
+   * the emulated kernel's memory. */
   gboolean    mirror_synced;  /* FALSE until a full pass after the open */
-  GHashTable *mirrored_tx;    /* tx id -> "dtbo size|target|status" */
-  GHashTable *mirrored_inst;  /* instance name -> signature of its files */
-  GBytes     *mirrored_pool;  /* device_tree */
-  GBytes     *saved_state;    /* the private state file */
+  GHashTable *mirrored_tx;    /* set of tx ids with a tx_N directory */
+  GHashTable *mirrored_inst;  /* instance name -> EMU_DIGEST_LEN digest of its files */
+  gboolean    mirrored_pool_valid;
+  guint8      mirrored_pool[EMU_DIGEST_LEN];  /* of device_tree */
+  gboolean    saved_valid;
+  guint64     saved_len;
+  guint8      saved_digest[EMU_DIGEST_LEN];   /* of the private state file */
   KerfEmuIoStats io;
 } KerfEmu;
 
@@ -153,6 +164,13 @@ char        *emu_state_to_data (KerfEmu *emu, gsize *len);
 /* Replaces the state with one serialised by emu_state_to_data(). */
 gboolean     emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error);
 void         emu_state_clear (KerfEmu *emu);
+/* Everything but the transactions and the tx counter, which a failed
+ * intake does not touch: what it restores when it fails.  Small, where
+ * the whole state grows with every transaction. */
+char        *emu_state_snapshot (KerfEmu *emu, gsize *len);
+void         emu_state_restore (KerfEmu *emu, const char *snapshot, gsize len);
+/* SHA-256 of `len` bytes into `out` (EMU_DIGEST_LEN bytes). */
+void         emu_digest (const void *data, gsize len, guint8 *out);
 /* Writes the private state file (one fsync, only when it changed) and
  * what changed in the mirror directory. */
 gboolean     emu_state_save (KerfEmu *emu, GError **error);

@@ -228,7 +228,6 @@ emu_write_baseline (KerfEmu *emu, const guint8 *data, gsize len)
 {
   g_autofree void *fdt = NULL;
   g_autofree char *snapshot = NULL;
-  g_autoptr(GError) error = NULL;
   gsize snap_len;
   int res, err;
 
@@ -259,7 +258,7 @@ emu_write_baseline (KerfEmu *emu, const guint8 *data, gsize len)
     return bad (emu, "memory-base/memory-bytes are no longer accepted; "
                 "use memory@N { size; numa-node-id; }", NULL);
 
-  snapshot = emu_state_to_data (emu, &snap_len);
+  snapshot = emu_state_snapshot (emu, &snap_len);
   if ((err = read_cpus (emu, fdt, res)) == 0
       && (err = read_memory (emu, fdt, res)) == 0
       && (err = read_devices (emu, fdt, res)) == 0)
@@ -267,8 +266,7 @@ emu_write_baseline (KerfEmu *emu, const guint8 *data, gsize len)
   if (err != 0)
     {
       g_autofree char *msg = g_strdup (emu->last_message);
-      if (!emu_state_from_data (emu, snapshot, snap_len, &error))
-        g_critical ("emulated kernel: cannot restore state: %s", error->message);
+      emu_state_restore (emu, snapshot, snap_len);
       g_free (emu->last_message);
       emu->last_message = g_steal_pointer (&msg);
       return err;

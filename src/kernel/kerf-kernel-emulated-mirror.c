@@ -151,9 +151,10 @@ ensure_dir (const char *path, GError **error)
 
 /* What an instance's mirror files are made of (build_instance() in
  * kerf-kernel-emulated-trees.c, and the status): equal signatures, equal
- * files.  `owned` maps an instance name to its PCI devices' part. */
-static char *
-instance_signature (const EmuInstance *inst, GHashTable *owned)
+ * files; only its digest is kept.  `owned` maps an instance name to its
+ * PCI devices' part. */
+static void
+instance_signature (const EmuInstance *inst, GHashTable *owned, guint8 *digest)
 {
   GString *s = g_string_new (NULL);
   GString *devs = g_hash_table_lookup (owned, inst->name);
@@ -171,7 +172,8 @@ instance_signature (const EmuInstance *inst, GHashTable *owned)
   g_string_append_c (s, '|');
   if (devs != NULL)
     g_string_append_len (s, devs->str, (gssize) devs->len);
-  return g_string_free (s, FALSE);
+  emu_digest (s->str, s->len, digest);
+  g_string_free (s, TRUE);
 }
 
 static void
@@ -255,13 +257,16 @@ mirror_instances (KerfEmu *emu, gboolean full, GError **error)
   for (guint i = 0; i < emu->instances->len; i++)
     {
       EmuInstance *inst = g_ptr_array_index (emu->instances, i);
-      g_autofree char *sig = instance_signature (inst, owned);
+      const guint8 *done = g_hash_table_lookup (emu->mirrored_inst, inst->name);
+      guint8 sig[EMU_DIGEST_LEN];
 
-      if (g_strcmp0 (g_hash_table_lookup (emu->mirrored_inst, inst->name), sig) == 0)
+      instance_signature (inst, owned, sig);
+      if (done != NULL && memcmp (done, sig, EMU_DIGEST_LEN) == 0)
         continue;
       if (!mirror_instance (emu, idir, inst, full, error))
         return FALSE;
-      g_hash_table_replace (emu->mirrored_inst, g_strdup (inst->name), g_steal_pointer (&sig));
+      g_hash_table_replace (emu->mirrored_inst, g_strdup (inst->name),
+                            g_memdup2 (sig, EMU_DIGEST_LEN));
     }
   return TRUE;
 }
@@ -336,17 +341,14 @@ mirror_overlays (KerfEmu *emu, gboolean full, GError **error)
   for (guint i = 0; i < emu->txs->len; i++)
     {
       EmuTx *tx = g_ptr_array_index (emu->txs, i);
-      const char *done = g_hash_table_lookup (emu->mirrored_tx, GUINT_TO_POINTER (tx->id));
-      /* what identifies the transaction (should an id ever come back), then
-       * its status, the one thing that changes */
-      g_autofree char *ident = g_strdup_printf ("%" G_GSIZE_FORMAT "|%s|",
-                                                tx->dtbo != NULL ? g_bytes_get_size (tx->dtbo) : 0,
-                                                tx->instance);
-      g_autofree char *now = g_strconcat (ident, tx->status, NULL);
+      /* The EmuTx remembers what its files hold: one made under an id
+       * that came back starts with nothing mirrored.  The full pass trusts
+       * no memory and compares with the files. */
+      const char *done = full ? NULL : tx->mirrored_status;
 
-      if (g_strcmp0 (done, now) == 0)
+      if (done != NULL && g_strcmp0 (done, tx->status) == 0)
         continue;
-      if (done != NULL && g_str_has_prefix (done, ident))
+      if (done != NULL)
         {
           /* only the status of a transaction ever changes */
           g_autofree char *tname = g_strdup_printf ("tx_%u", tx->id);
@@ -356,7 +358,8 @@ mirror_overlays (KerfEmu *emu, gboolean full, GError **error)
         }
       else if (!mirror_tx (emu, odir, tx, full, error))
         return FALSE;
-      g_hash_table_replace (emu->mirrored_tx, GUINT_TO_POINTER (tx->id), g_steal_pointer (&now));
+      tx->mirrored_status = g_intern_string (tx->status);
+      g_hash_table_add (emu->mirrored_tx, GUINT_TO_POINTER (tx->id));
     }
   return TRUE;
 }
@@ -366,13 +369,19 @@ emu_mirror_sync (KerfEmu *emu, GError **error)
 {
   gboolean full = !emu->mirror_synced;
   g_autoptr(GBytes) pool = emu->has_baseline ? emu_pool_tree (emu) : g_bytes_new (NULL, 0);
+  gsize n = 0;
+  const void *p = g_bytes_get_data (pool, &n);
+  guint8 digest[EMU_DIGEST_LEN];
 
-  if (full || emu->mirrored_pool == NULL || !g_bytes_equal (pool, emu->mirrored_pool))
+  emu_digest (p != NULL ? p : "", n, digest);
+  if (full || !emu->mirrored_pool_valid
+      || memcmp (digest, emu->mirrored_pool, EMU_DIGEST_LEN) != 0)
     {
+      emu->mirrored_pool_valid = FALSE;
       if (!put_bytes (emu, emu->dir, "device_tree", pool, full, error))
         return FALSE;
-      g_clear_pointer (&emu->mirrored_pool, g_bytes_unref);
-      emu->mirrored_pool = g_bytes_ref (pool);
+      memcpy (emu->mirrored_pool, digest, EMU_DIGEST_LEN);
+      emu->mirrored_pool_valid = TRUE;
     }
   /* A failure leaves the caches as far as they are true; the next save
    * goes over everything again. */

@@ -678,7 +678,6 @@ emu_write_overlay (KerfEmu *emu, const guint8 *data, gsize len, EmuTx **tx_out)
 {
   g_autofree char *snapshot = NULL;
   g_autofree void *fdt = NULL;
-  g_autoptr(GError) error = NULL;
   gsize snap_len;
   EmuTx *tx;
   Ctx ctx = { 0 };
@@ -701,7 +700,7 @@ emu_write_overlay (KerfEmu *emu, const guint8 *data, gsize len, EmuTx **tx_out)
       return -EINVAL;
     }
 
-  snapshot = emu_state_to_data (emu, &snap_len);
+  snapshot = emu_state_snapshot (emu, &snap_len);
   tx = emu_tx_new (emu->next_tx++);
   tx->dtbo = g_bytes_new (data, len);
   ctx.emu = emu;
@@ -722,11 +721,9 @@ emu_write_overlay (KerfEmu *emu, const guint8 *data, gsize len, EmuTx **tx_out)
   if (err != 0)
     {
       /* Whole transaction or nothing: go back to the state before it. */
-      guint next = emu->next_tx;
       g_autofree char *msg = g_strdup (emu->last_message);
-      if (!emu_state_from_data (emu, snapshot, snap_len, &error))
-        g_critical ("emulated kernel: cannot restore state: %s", error->message);
-      emu->next_tx = next;
+      /* the transactions and the counter are not in the snapshot */
+      emu_state_restore (emu, snapshot, snap_len);
       g_free (emu->last_message);
       emu->last_message = g_steal_pointer (&msg);
       g_ptr_array_set_size (tx->ops, 0);

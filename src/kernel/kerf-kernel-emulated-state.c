@@ -187,8 +187,6 @@ emu_tx_free (EmuTx *tx)
   g_free (tx->resources);
   g_clear_pointer (&tx->dtbo, g_bytes_unref);
   g_ptr_array_unref (tx->ops);
-  g_free (tx->saved_text);
-  g_free (tx->saved_key);
   g_free (tx);
 }
 
@@ -328,8 +326,8 @@ ranges_from_string (const char *s, GArray *out)
  *
  * The state file is key-file text that emu_state_from_data() reads with
  * GKeyFile.  It is written here directly, without a GKeyFile: a save per
- * transaction goes over thousands of groups, and a transaction's group is
- * made once (tx_group_text()).  Values carry the escapes GKeyFile's reader
+ * transaction goes over thousands of groups, streamed into the file
+ * (state_write()).  Values carry the escapes GKeyFile's reader
  * undoes: \s for a space (anywhere: no space is ever lost at an end), \t,
  * \n, \r, \\, and \; inside a list.
  *
@@ -458,17 +456,11 @@ op_field_decode (const char *text, const char *flag, char **out)
   return FALSE;
 }
 
-/* One transaction's group.  A transaction does not change once its status
- * is final, so the text is made once and kept with it (tx->saved_text). */
-static const char *
-tx_group_text (EmuTx *tx)
+/* One transaction's group.  Made again at each save rather than kept:
+ * kept, the groups of a long history were most of the memory. */
+static void
+put_tx_group (GString *out, const EmuTx *tx)
 {
-  g_autofree char *cache_key = g_strdup_printf ("%s/%u", tx->status, tx->ops->len);
-  GString *out;
-
-  if (tx->saved_text != NULL && g_strcmp0 (tx->saved_key, cache_key) == 0)
-    return tx->saved_text;
-  out = g_string_new (NULL);
   put_group (out, "tx %u", tx->id);
   put_string (out, "status", tx->status);
   put_string (out, "instance", tx->instance);
@@ -490,23 +482,59 @@ tx_group_text (EmuTx *tx)
       g_string_append_printf (out, "%" G_GUINT64_FORMAT ";%" G_GUINT64_FORMAT ";%u;\n", op->a,
                               op->b, op->u);
     }
-  g_free (tx->saved_text);
-  g_free (tx->saved_key);
-  tx->saved_text = g_string_free (out, FALSE);
-  tx->saved_key = g_steal_pointer (&cache_key);
-  return tx->saved_text;
 }
 
-char *
-emu_state_to_data (KerfEmu *emu, gsize *len)
+/* Where serialised text goes when it is not kept whole: a save streams the
+ * state file through a small buffer into the temporary file and the
+ * digest, so that no copy of the whole file is ever in memory. */
+#define SINK_CHUNK (64 * 1024)
+
+typedef struct {
+  int        fd;       /* -1: digest only */
+  GChecksum *sum;
+  guint64    len;
+  int        err;      /* errno of the first failed write, or 0 */
+} Sink;
+
+static void
+sink_flush (Sink *sink, GString *out)
 {
-  GString *out = g_string_sized_new (4096 + 1024 * emu->txs->len);
+  gsize done = 0;
+
+  g_checksum_update (sink->sum, (const guchar *) out->str, (gssize) out->len);
+  sink->len += out->len;
+  while (sink->fd >= 0 && sink->err == 0 && done < out->len)
+    {
+      ssize_t n = write (sink->fd, out->str + done, out->len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        sink->err = errno;
+      else
+        done += (gsize) n;
+    }
+  g_string_truncate (out, 0);
+}
+
+static void
+sink_maybe_flush (Sink *sink, GString *out)
+{
+  if (sink != NULL && out->len >= SINK_CHUNK)
+    sink_flush (sink, out);
+}
+
+/* The state as key-file text into `out`, flushed into `sink` as it grows
+ * when there is one; the transactions and the counter only `with_txs`. */
+static void
+state_write (KerfEmu *emu, gboolean with_txs, GString *out, Sink *sink)
+{
   g_autofree char *cpus = u64_list_to_string (emu->pool_cpus);
   g_autofree char *chunks = ranges_to_string (emu->chunks);
 
   put_group (out, "kernel");
   put_bool (out, "has-baseline", emu->has_baseline);
-  put_u64 (out, "next-tx", emu->next_tx);
+  if (with_txs)
+    put_u64 (out, "next-tx", emu->next_tx);
   put_string (out, "pool-cpus", cpus);
   put_string (out, "chunks", chunks);
 
@@ -518,6 +546,7 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
       put_u64 (out, "device-id", dev->device_id);
       put_string (out, "alias", dev->alias);
       put_string (out, "owner", dev->owner);
+      sink_maybe_flush (sink, out);
     }
   for (guint i = 0; i < emu->platform->len; i++)
     {
@@ -527,6 +556,7 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
       put_string (out, "device-name", dev->device_name);
       put_string (out, "acpi-hid", dev->acpi_hid);
       put_string (out, "alias", dev->alias);
+      sink_maybe_flush (sink, out);
     }
   for (guint i = 0; i < emu->instances->len; i++)
     {
@@ -548,11 +578,45 @@ emu_state_to_data (KerfEmu *emu, gsize *len)
           put_string (out, "cmdline", inst->cmdline);
           put_bool (out, "debug", inst->debug);
         }
+      sink_maybe_flush (sink, out);
     }
-  for (guint i = 0; i < emu->txs->len; i++)
-    g_string_append (out, tx_group_text (g_ptr_array_index (emu->txs, i)));
+  for (guint i = 0; with_txs && i < emu->txs->len; i++)
+    {
+      put_tx_group (out, g_ptr_array_index (emu->txs, i));
+      sink_maybe_flush (sink, out);
+    }
+  if (sink != NULL)
+    sink_flush (sink, out);
+}
+
+char *
+emu_state_to_data (KerfEmu *emu, gsize *len)
+{
+  GString *out = g_string_new (NULL);
+
+  state_write (emu, TRUE, out, NULL);
   *len = out->len;
   return g_string_free (out, FALSE);
+}
+
+char *
+emu_state_snapshot (KerfEmu *emu, gsize *len)
+{
+  GString *out = g_string_new (NULL);
+
+  state_write (emu, FALSE, out, NULL);
+  *len = out->len;
+  return g_string_free (out, FALSE);
+}
+
+void
+emu_digest (const void *data, gsize len, guint8 *out)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize n = EMU_DIGEST_LEN;
+
+  g_checksum_update (sum, data, (gssize) len);
+  g_checksum_get_digest (sum, out, &n);
 }
 
 static gboolean
@@ -618,8 +682,10 @@ load_tx (KerfEmu *emu, GKeyFile *kf, const char *group, guint id, GError **error
   return TRUE;
 }
 
-gboolean
-emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error)
+/* `keep_txs`: the text is a snapshot (emu_state_snapshot()); the
+ * transactions and the counter stay as they are. */
+static gboolean
+state_from_data (KerfEmu *emu, const char *data, gsize len, gboolean keep_txs, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_auto(GStrv) groups = NULL;
@@ -627,11 +693,22 @@ emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error)
 
   if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, error))
     return FALSE;
-  emu_state_clear (emu);
+  if (keep_txs)
+    {
+      g_array_set_size (emu->pool_cpus, 0);
+      g_array_set_size (emu->chunks, 0);
+      g_ptr_array_set_size (emu->pci, 0);
+      g_ptr_array_set_size (emu->platform, 0);
+      g_ptr_array_set_size (emu->instances, 0);
+    }
+  else
+    {
+      emu_state_clear (emu);
+      emu->next_tx = (guint) g_key_file_get_uint64 (kf, "kernel", "next-tx", NULL);
+      if (emu->next_tx == 0)
+        emu->next_tx = 1;
+    }
   emu->has_baseline = g_key_file_get_boolean (kf, "kernel", "has-baseline", NULL);
-  emu->next_tx = (guint) g_key_file_get_uint64 (kf, "kernel", "next-tx", NULL);
-  if (emu->next_tx == 0)
-    emu->next_tx = 1;
   cpus = opt_string (kf, "kernel", "pool-cpus");
   chunks = opt_string (kf, "kernel", "chunks");
   if (!u64_list_from_string (cpus, emu->pool_cpus) || !ranges_from_string (chunks, emu->chunks))
@@ -685,7 +762,7 @@ emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error)
               inst->debug = g_key_file_get_boolean (kf, g, "debug", NULL);
             }
         }
-      else if (g_str_has_prefix (g, "tx "))
+      else if (g_str_has_prefix (g, "tx ") && !keep_txs)
         {
           guint64 id;
           if (!u64_parse (g + 3, &id) || id == 0 || id > G_MAXUINT)
@@ -697,60 +774,138 @@ emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error)
   return TRUE;
 }
 
-/* ---- saving ----------------------------------------------------------- */
+gboolean
+emu_state_from_data (KerfEmu *emu, const char *data, gsize len, GError **error)
+{
+  return state_from_data (emu, data, len, FALSE, error);
+}
 
-/* The private state file is the one durable write of a save: written to a
- * temporary file, fsynced, renamed over the old one (the directory is
- * fsynced too the first time, when the name is new).  A save that would
- * write the same bytes writes nothing. */
+void
+emu_state_restore (KerfEmu *emu, const char *snapshot, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!state_from_data (emu, snapshot, len, TRUE, &error))
+    g_critical ("emulated kernel: cannot restore state: %s", error->message);
+}
+
+/* ---- saving -----------------------------------------------------------
+ *
+ * The private state file is the one durable write of a save: streamed into
+ * a temporary file (state_write()), fsynced, renamed over the old one (the
+ * directory is fsynced too the first time, when the name is new).  A crash
+ * leaves the old file or the new one, never a part.  A save whose text has
+ * the digest (and length) of the last one written or read renames nothing
+ * and fsyncs nothing: the temporary file is dropped. */
+
 static gboolean
-write_state_file (KerfEmu *emu, char *data, gsize len, GError **error)
+save_error (GError **error, const char *what, const char *path, int errnum)
+{
+  g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot %s %s: %s", what, path,
+               g_strerror (errnum));
+  return FALSE;
+}
+
+/* Serialises the state into `fd` (-1: nowhere), returning its digest. */
+static int
+state_stream (KerfEmu *emu, int fd, guint8 *digest, guint64 *len)
+{
+  GString *buf = g_string_sized_new (SINK_CHUNK + 4096);
+  Sink sink = { fd, g_checksum_new (G_CHECKSUM_SHA256), 0, 0 };
+  gsize n = EMU_DIGEST_LEN;
+
+  state_write (emu, TRUE, buf, &sink);
+  g_checksum_get_digest (sink.sum, digest, &n);
+  g_checksum_free (sink.sum);
+  g_string_free (buf, TRUE);
+  *len = sink.len;
+  return sink.err;
+}
+
+static gboolean
+same_as_saved (KerfEmu *emu, const guint8 *digest, guint64 len)
+{
+  return emu->saved_valid && emu->saved_len == len
+         && memcmp (emu->saved_digest, digest, EMU_DIGEST_LEN) == 0;
+}
+
+static void
+remember_saved (KerfEmu *emu, const guint8 *digest, guint64 len)
+{
+  memcpy (emu->saved_digest, digest, EMU_DIGEST_LEN);
+  emu->saved_len = len;
+  emu->saved_valid = TRUE;
+}
+
+static gboolean
+write_state_file (KerfEmu *emu, GError **error)
 {
   g_autofree char *path = g_build_filename (emu->dir, KERF_EMU_STATE_FILE, NULL);
+  /* a fixed name: a leftover of a crash is overwritten next time */
+  g_autofree char *tmp = g_build_filename (emu->dir, "." KERF_EMU_STATE_FILE ".tmp", NULL);
+  guint8 digest[EMU_DIGEST_LEN];
+  guint64 len;
   gboolean is_new;
+  int fd, err;
 
-  if (emu->saved_state != NULL && g_bytes_get_size (emu->saved_state) == len
-      && memcmp (g_bytes_get_data (emu->saved_state, NULL), data, len) == 0)
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
     {
-      g_free (data);
+      /* a directory that cannot be written to is fine while nothing changes */
+      err = errno;
+      (void) state_stream (emu, -1, digest, &len);
+      return same_as_saved (emu, digest, len) || save_error (error, "create", tmp, err);
+    }
+  err = state_stream (emu, fd, digest, &len);
+  if (err == 0 && same_as_saved (emu, digest, len))
+    {
+      close (fd);
+      (void) unlink (tmp);
       return TRUE;
     }
-  is_new = !g_file_test (path, G_FILE_TEST_EXISTS);
-  if (!emu_write_atomic (emu, path, data, len, TRUE, error))
+  emu->io.files_written++;
+  emu->io.fsyncs++;
+  if (err == 0 && fsync (fd) != 0)
+    err = errno;
+  if (close (fd) != 0 && err == 0)
+    err = errno;
+  if (err != 0)
     {
-      g_free (data);
-      return FALSE;
+      (void) unlink (tmp);
+      return save_error (error, "write", tmp, err);
+    }
+  is_new = !g_file_test (path, G_FILE_TEST_EXISTS);
+  if (rename (tmp, path) != 0)
+    {
+      err = errno;
+      (void) unlink (tmp);
+      return save_error (error, "rename", tmp, err);
     }
   if (is_new)
     {
-      int fd = open (emu->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd >= 0)
+      int dfd = open (emu->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0)
         {
           emu->io.fsyncs++;
-          (void) fsync (fd);
-          close (fd);
+          (void) fsync (dfd);
+          close (dfd);
         }
     }
-  g_clear_pointer (&emu->saved_state, g_bytes_unref);
-  emu->saved_state = g_bytes_new_take (data, len);
+  remember_saved (emu, digest, len);
   return TRUE;
 }
 
 gboolean
 emu_state_save (KerfEmu *emu, GError **error)
 {
-  gsize len;
-  char *data = emu_state_to_data (emu, &len);
-
   if (g_mkdir_with_parents (emu->dir, 0755) != 0)
     {
       int saved = errno;
-      g_free (data);
       g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot create %s: %s", emu->dir,
                    g_strerror (saved));
       return FALSE;
     }
-  return write_state_file (emu, data, len, error) && emu_mirror_sync (emu, error);
+  return write_state_file (emu, error) && emu_mirror_sync (emu, error);
 }
 
 gboolean
@@ -758,6 +913,7 @@ emu_state_load (KerfEmu *emu, GError **error)
 {
   g_autofree char *path = g_build_filename (emu->dir, KERF_EMU_STATE_FILE, NULL);
   g_autofree char *data = NULL;
+  guint8 digest[EMU_DIGEST_LEN];
   gsize len;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
@@ -767,7 +923,7 @@ emu_state_load (KerfEmu *emu, GError **error)
   if (!emu_state_from_data (emu, data, len, error))
     return FALSE;
   /* what the file holds: the save after the open need not write it again */
-  g_clear_pointer (&emu->saved_state, g_bytes_unref);
-  emu->saved_state = g_bytes_new_take (g_steal_pointer (&data), len);
+  emu_digest (data, len, digest);
+  remember_saved (emu, digest, len);
   return TRUE;
 }

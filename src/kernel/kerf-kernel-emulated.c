@@ -441,8 +441,6 @@ emulated_free (KerfKernel *kernel)
   g_ptr_array_unref (emu->faults);
   g_hash_table_unref (emu->mirrored_tx);
   g_hash_table_unref (emu->mirrored_inst);
-  g_clear_pointer (&emu->mirrored_pool, g_bytes_unref);
-  g_clear_pointer (&emu->saved_state, g_bytes_unref);
   g_free (emu->last_message);
   g_free (emu);
 }
@@ -489,7 +487,7 @@ kerf_kernel_emulated_new (const char *state_dir, const KerfEmuMachine *machine, 
   emu->instances = g_ptr_array_new_with_free_func ((GDestroyNotify) emu_instance_free);
   emu->txs = g_ptr_array_new_with_free_func ((GDestroyNotify) emu_tx_free);
   emu->faults = g_ptr_array_new ();
-  emu->mirrored_tx = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  emu->mirrored_tx = g_hash_table_new (g_direct_hash, g_direct_equal);
   emu->mirrored_inst = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   emu->next_tx = 1;
   faults_from_env (emu);

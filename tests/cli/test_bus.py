@@ -9,100 +9,23 @@ every error path's exit code and message.
 """
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clitest import Tap, kerf, DATA, SRCDIR, BUILDDIR  # noqa: E402
+from clitest import Tap, kerf, DATA, SRCDIR  # noqa: E402
 
 try:
     import dbusmock  # noqa: F401
 except ImportError as e:
     print(f'1..0 # SKIP missing module: {e}')
     sys.exit(0)
-
-KERFD = os.environ.get('KERFD', os.path.join(BUILDDIR, 'src', 'daemon', 'kerfd'))
-KERNEL = os.environ.get('KERF_TEST_KERNEL', os.path.join(BUILDDIR, 'tests', 'cli', 'kerf-test-kernel'))
-BUS_CONF = os.path.join(SRCDIR, 'tests', 'dbus', 'system-bus.conf')
-# our own copy: goldens must not change when the examples are edited
-BASELINE = os.path.join(DATA, 'baseline.dts')
-ALL_ACTIONS = ['org.multikernel.kerf.initialize', 'org.multikernel.kerf.manage-instances',
-               'org.multikernel.kerf.load-kernel', 'org.multikernel.kerf.control-instance',
-               'org.multikernel.kerf.rollback']
-
-
-class Env:
-    """The private bus, the polkit mock and kerfd."""
-
-    def __init__(self):
-        self.work = tempfile.mkdtemp(prefix='kerf-cli-bus-')
-        self.bus = subprocess.Popen(['dbus-daemon', '--config-file=' + BUS_CONF, '--nofork',
-                                     '--print-address=1'], stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, text=True)
-        self.address = self.bus.stdout.readline().strip()
-        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address,
-                        KERF_FORBID_REAL_SYSCALLS='1')
-        self.polkit = subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--system',
-                                        '--template', 'polkitd'], env=self.env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.wait_name('org.freedesktop.PolicyKit1')
-        self.allow(ALL_ACTIONS)
-        self.kerfd = None
-        self.start_kerfd()
-
-    def gdbus(self, *args):
-        return subprocess.run(['gdbus', 'call', '--address', self.address, *args],
-                              capture_output=True, text=True, env=self.env)
-
-    def has_name(self, name):
-        r = self.gdbus('--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus',
-                       '--method', 'org.freedesktop.DBus.NameHasOwner', name)
-        return r.stdout.strip() == '(true,)'
-
-    def wait_name(self, name):
-        deadline = time.monotonic() + 30
-        while not self.has_name(name):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f'{name} did not appear on the bus')
-            time.sleep(0.05)
-
-    def allow(self, actions):
-        r = self.gdbus('--dest', 'org.freedesktop.PolicyKit1',
-                       '--object-path', '/org/freedesktop/PolicyKit1/Authority',
-                       '--method', 'org.freedesktop.DBus.Mock.SetAllowed', repr(list(actions)))
-        if r.returncode != 0:
-            raise RuntimeError(r.stderr)
-
-    def start_kerfd(self):
-        self.state = os.path.join(self.work, 'state')
-        shutil.rmtree(self.state, ignore_errors=True)
-        self.log = open(os.path.join(self.work, 'kerfd.log'), 'a')
-        self.kerfd = subprocess.Popen(
-            [KERFD, '--bus=' + self.address, '--backend=emulated', '--state-dir=' + self.state,
-             '--emulated-machine=' + BASELINE],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_name('org.multikernel.Kerf')
-
-    def stop_kerfd(self):
-        if self.kerfd is not None:
-            self.kerfd.send_signal(signal.SIGTERM)
-            self.kerfd.wait(timeout=30)
-            self.kerfd = None
-            self.log.close()
-
-    def close(self):
-        self.stop_kerfd()
-        for p in (self.polkit, self.bus):
-            p.terminate()
-            p.wait()
-        shutil.rmtree(self.work, ignore_errors=True)
-
+from bustest import Env, KERNEL, BASELINE, ALL_ACTIONS  # noqa: E402
 
 E = Env()
+# docs/cli-json.md, "An instance"
+INSTANCE_KEYS = {'name', 'id', 'status', 'cpus', 'memory_base', 'memory_bytes', 'devices',
+                 'numa_nodes', 'cpu_affinity', 'memory_policy', 'kernel', 'cmdline', 'object_path'}
 
 
 def k(*args, **kw):
@@ -209,6 +132,11 @@ def test_create(t):
          and d['devices'] == ['eth0_vf1', 'nvme0_ns2'] and d['status'] == 'ready'
          and d['kernel'] is None, 'create --json: the new instance', r)
     t.ok(not set(d['cpus']) & {4, 5, 6, 7}, 'create --cpu-count: no CPU given twice', r)
+    last = k('--json', 'transactions').json()[-1]
+    t.ok(last['operation'] == 'create' and d.get('transaction') == last['id'],
+         'create --json: "transaction" names the transaction it wrote', f'{last}\n{r}')
+    t.ok(set(d) == INSTANCE_KEYS | {'transaction'}, 'create --json: the instance keys and '
+         '"transaction"', r)
 
     r = k('create', 'dry', '--cpus=20-21', '--memory=1GB', '--dry-run')
     t.rc(r, 0, 'create --dry-run')
@@ -276,10 +204,10 @@ def test_show(t):
                               'devices', 'numa_nodes'}, 'show --json: pool keys', doc['pool'])
     t.ok([i['name'] for i in doc['instances']] == ['database', 'web-server'],
          'show --json: instances sorted by name', r)
-    t.ok(set(doc['instances'][0]) == {'name', 'id', 'status', 'cpus', 'memory_base',
-                                      'memory_bytes', 'devices', 'numa_nodes', 'cpu_affinity',
-                                      'memory_policy', 'kernel', 'cmdline', 'object_path'},
-         'show --json: instance keys', doc['instances'][0])
+    t.ok(set(doc['instances'][0]) == INSTANCE_KEYS, 'show --json: instance keys',
+         doc['instances'][0])
+    r = k('--json', 'show', 'web-server')
+    t.ok(set(r.json()) == INSTANCE_KEYS, 'show NAME --json: instance keys (no "transaction")', r)
     t.ok(doc['pool']['free_cpus'] == [c for c in range(4, 32)
                                       if c not in doc['instances'][0]['cpus'] + [4, 5, 6, 7]],
          'show --json: free CPUs are the pool minus the instances', r)
@@ -364,6 +292,11 @@ def test_update_tx(t):
     t.rc(r, 0, 'update')
     d = r.json()
     t.ok(d['memory_bytes'] == 1 << 30 and d['cpus'] == [4, 5], 'update --json: new resources', r)
+    last = k('--json', 'transactions').json()[-1]
+    t.ok(last['operation'] == 'update' and d.get('transaction') == last['id'],
+         'update --json: "transaction" names the transaction it wrote', f'{last}\n{r}')
+    t.ok(set(d) == INSTANCE_KEYS | {'transaction'}, 'update --json: the instance keys and '
+         '"transaction"', r)
     r = k('update', 'nope', '--memory=1GB')
     t.rc(r, 1, 'update unknown instance')
 
@@ -402,6 +335,11 @@ def test_update_tx(t):
     t.contains(r.out, "\u2713 Updated instance 'web-server' (no transaction: only kerfd's own "
                "records changed).", 'update without a transaction says so', r)
     t.ok(k('--json', 'transactions').json()[-1] == last, 'and wrote none')
+    r = k('--json', 'update', 'web-server', '--cpu-affinity=spread')
+    t.rc(r, 0, 'update --json of the CPU affinity')
+    t.ok(r.json().get('transaction', 0) is None and r.json()['cpu_affinity'] == 'spread',
+         'update --json without a transaction: "transaction" is null', r)
+    t.ok(k('--json', 'transactions').json()[-1] == last, 'and wrote none (--json)')
     r = k('update', 'web-server', '--cpus=4-7')
     t.rc(r, 0, 'update back to CPUs 4-7')
 
@@ -449,7 +387,10 @@ def test_delete(t):
     t.rc(r, 1, 'deleted instance is gone')
     r = k('--json', 'delete', '--id=1')
     t.rc(r, 0, 'delete --id=1 --json')
-    t.ok(r.json() == {'name': 'web-server', 'deleted': True}, 'delete --json', r)
+    last = k('--json', 'transactions').json()[-1]
+    t.ok(last['operation'] == 'delete' and
+         r.json() == {'name': 'web-server', 'deleted': True, 'transaction': last['id']},
+         'delete --json: the transaction it wrote', f'{last}\n{r}')
     r = k('show')
     t.contains(r.out, 'No instances.', 'show with no instances', r)
     r = k('--json', 'init', '--reset')
