@@ -66,13 +66,14 @@ class Env:
         if r.returncode != 0:
             raise RuntimeError(r.stderr)
 
-    def start_kerfd(self):
+    def start_kerfd(self, *extra):
+        """A fresh kerfd on an empty state directory; `extra` are more options."""
         self.state = os.path.join(self.work, 'state')
         shutil.rmtree(self.state, ignore_errors=True)
         self.log = open(os.path.join(self.work, 'kerfd.log'), 'a')
         self.kerfd = subprocess.Popen(
             [KERFD, '--bus=' + self.address, '--backend=emulated', '--state-dir=' + self.state,
-             '--emulated-machine=' + self.machine],
+             '--emulated-machine=' + self.machine, *extra],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.wait_name('org.multikernel.Kerf')
 

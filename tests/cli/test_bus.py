@@ -303,7 +303,8 @@ def test_update_tx(t):
     r = k('--json', 'transactions')
     t.rc(r, 0, 'transactions --json')
     txs = r.json()
-    t.ok(len(txs) >= 3 and all(set(x) == {'id', 'status', 'operation', 'target'} for x in txs),
+    t.ok(len(txs) >= 3 and all(set(x) == {'id', 'status', 'operation', 'target', 'instance'}
+                               for x in txs),
          'transactions --json: entries', r)
     t.ok(txs[-1]['operation'] == 'update', 'the last transaction is the update', r)
     r = k('transactions')
@@ -412,6 +413,32 @@ def test_not_authorized(t):
     E.allow(ALL_ACTIONS)
 
 
+def test_history_window(t):
+    # kerfd's object manager carries only the newest transaction here; kerf
+    # still lists and rolls back every one the kernel holds
+    E.stop_kerfd()
+    E.start_kerfd('--transaction-history=1')
+    t.rc(k('init', '--input=' + BASELINE), 0, 'history: init')
+    for name in ('a', 'b', 'c'):
+        t.rc(k('create', name, '--cpu-count=1', '--memory=256MB'), 0, f'history: create {name}')
+    r = k('--json', 'transactions')
+    txs = r.json()
+    t.ok([x['instance'] for x in txs] == ['a', 'b', 'c'] and
+         all(x['operation'] == 'create' for x in txs),
+         'history: transactions lists all three, not only the exported one', r)
+    r = k('rollback', str(txs[0]['id']))
+    t.rc(r, 0, 'history: rollback of a transaction outside the window')
+    t.contains(r.out, 'Rolled back transaction %d (create of /instances)' % txs[0]['id'],
+               'history: rollback names it', r)
+    r = k('--json', 'show')
+    t.ok([i['name'] for i in r.json()['instances']] == ['b', 'c'], 'history: a is gone', r)
+    r = k('rollback', str(txs[0]['id']))
+    t.rc(r, 1, 'history: the rolled-back one is gone')
+    t.contains(r.err, 'no transaction %d' % txs[0]['id'], 'history: says so', r)
+    E.stop_kerfd()
+    E.start_kerfd()
+
+
 def test_bus_selection(t):
     # $KERF_BUS and the system bus (DBUS_SYSTEM_BUS_ADDRESS) find the same kerfd
     r = kerf('show', env={'KERF_BUS': E.address})
@@ -436,7 +463,7 @@ t = Tap()
 try:
     status = t.run([test_uninitialized, test_init, test_create, test_show, test_lifecycle,
                     test_update_tx, test_monitor, test_delete, test_not_authorized,
-                    test_bus_selection])
+                    test_history_window, test_bus_selection])
 finally:
     E.close()
 sys.exit(status)
