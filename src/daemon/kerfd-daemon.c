@@ -1,6 +1,8 @@
 /* kerfd-daemon.c — the object tree, mirrored from the engine's snapshot. */
 #include "config.h"
 
+#include <string.h>
+
 #include "kerf-alloc.h"
 #include "kerfd-daemon.h"
 #include "kerfd-memory.h"
@@ -223,14 +225,95 @@ kerfd_daemon_sync_pool (KerfdDaemon *d, const KerfdSnapshot *s)
 
 /* ---- instances -------------------------------------------------------- */
 
+/* FNV-1a, 64 bits: a fingerprint of what an Instance object shows. */
+static guint64
+kerfd_sig_bytes (guint64 h, const void *data, gsize len)
+{
+  const guint8 *p = data;
+
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ p[i]) * G_GUINT64_CONSTANT (0x100000001b3);
+  return h;
+}
+
+static guint64
+kerfd_sig_str (guint64 h, const char *s)
+{
+  /* the terminator too, so that ("ab","c") and ("a","bc") differ */
+  return s != NULL ? kerfd_sig_bytes (h, s, strlen (s) + 1) : kerfd_sig_bytes (h, "\xff", 1);
+}
+
+static guint64
+kerfd_sig_u64 (guint64 h, guint64 v)
+{
+  return kerfd_sig_bytes (h, &v, sizeof v);
+}
+
+static guint64
+kerfd_sig_u32_array (guint64 h, const GArray *a)
+{
+  h = kerfd_sig_u64 (h, a != NULL ? a->len : 0);
+  return a != NULL ? kerfd_sig_bytes (h, a->data, (gsize) a->len * sizeof (guint32)) : h;
+}
+
+/* Everything kerfd_daemon_update_instance() reads.  After a change, the
+ * objects of the instances it did not touch are skipped: building and
+ * comparing their properties made every change cost time in proportion to
+ * the number of instances. */
+static guint64
+kerfd_daemon_instance_sig (guint last_tx_id, const KerfdInstanceInfo *info,
+                           const KerfInstance *inst)
+{
+  const KerfdInstanceRecord *r = info->record;
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+
+  h = kerfd_sig_str (h, info->name);
+  h = kerfd_sig_u64 (h, info->id);
+  h = kerfd_sig_str (h, info->status);
+  h = kerfd_sig_u64 (h, last_tx_id);
+  h = kerfd_sig_u64 (h, inst != NULL);
+  if (inst != NULL)
+    {
+      h = kerfd_sig_u32_array (h, inst->cpus);
+      h = kerfd_sig_u64 (h, inst->memory_base);
+      h = kerfd_sig_u64 (h, inst->memory_bytes);
+      h = kerfd_sig_u64 (h, inst->devices->len);
+      for (guint i = 0; i < inst->devices->len; i++)
+        h = kerfd_sig_str (h, ((KerfDeviceRef *) g_ptr_array_index (inst->devices, i))->name);
+      h = kerfd_sig_u32_array (h, inst->numa_nodes);
+      h = kerfd_sig_u64 (h, inst->cpu_affinity);
+      h = kerfd_sig_u64 (h, inst->memory_policy);
+    }
+  else
+    {
+      h = kerfd_sig_u32_array (h, r->numa_nodes);
+      h = kerfd_sig_str (h, r->cpu_affinity);
+      h = kerfd_sig_str (h, r->memory_policy);
+    }
+  h = kerfd_sig_str (h, r->kernel_path);
+  h = kerfd_sig_u64 (h, r->kernel_size);
+  h = kerfd_sig_str (h, r->kernel_sha256);
+  h = kerfd_sig_str (h, r->kernel_version);
+  h = kerfd_sig_str (h, r->cmdline);
+  return h;
+}
+
 static void
 kerfd_daemon_update_instance (KerfDBusInstance *iface, guint last_tx_id,
                               const KerfdInstanceInfo *info, const KerfInstance *inst)
 {
   const KerfdInstanceRecord *r = info->record;
-  g_autofree char *last_tx = kerfd_daemon_tx_path (last_tx_id);
-  g_autoptr(GPtrArray) devs = g_ptr_array_new ();
+  guint64 sig = kerfd_daemon_instance_sig (last_tx_id, info, inst);
+  guint64 *old_sig = g_object_get_data (G_OBJECT (iface), "kerfd-sig");
+  g_autofree char *last_tx = NULL;
+  g_autoptr(GPtrArray) devs = NULL;
   const char *s;
+
+  if (old_sig != NULL && *old_sig == sig)
+    return;
+  g_object_set_data_full (G_OBJECT (iface), "kerfd-sig", g_memdup2 (&sig, sizeof sig), g_free);
+  last_tx = kerfd_daemon_tx_path (last_tx_id);
+  devs = g_ptr_array_new ();
 
   for (guint i = 0; inst != NULL && i < inst->devices->len; i++)
     g_ptr_array_add (devs, ((KerfDeviceRef *) g_ptr_array_index (inst->devices, i))->name);

@@ -11,9 +11,20 @@
 
 #define KERFD_STATE_FILE_MODE 0600
 
+/* kerfd is the only writer of its state directory, and rebuilds its view
+ * from it after every change: reading and parsing one file per instance
+ * and the whole transactions.ini each time made a change cost time in
+ * proportion to the number of instances (most of CreateInstance at a
+ * thousand).  So what was read or written is kept: the instance records
+ * and the transactions key file, read from disk once and then updated by
+ * the writes that go through here.  A write that fails drops the copy, so
+ * the next read sees the disk again. */
 struct _KerfdState {
-  char *dir;
-  char *instances_dir;
+  char       *dir;
+  char       *instances_dir;
+  GMutex      lock;       /* the caches: the queue thread writes, any thread may read */
+  GHashTable *records;    /* name -> KerfdInstanceRecord; NULL until read */
+  GKeyFile   *tx_kf;      /* transactions.ini; NULL until read */
 };
 
 KerfdInstanceRecord *
@@ -90,6 +101,7 @@ kerfd_state_open (const char *dir, GError **error)
 {
   g_autoptr(KerfdState) state = g_new0 (KerfdState, 1);
 
+  g_mutex_init (&state->lock);
   state->dir = g_strdup (dir);
   state->instances_dir = g_build_filename (dir, "instances", NULL);
   if (!kerfd_state_mkdir (state->dir, error) || !kerfd_state_mkdir (state->instances_dir, error))
@@ -104,6 +116,9 @@ kerfd_state_free (KerfdState *state)
     return;
   g_free (state->dir);
   g_free (state->instances_dir);
+  g_clear_pointer (&state->records, g_hash_table_unref);
+  g_clear_pointer (&state->tx_kf, g_key_file_unref);
+  g_mutex_clear (&state->lock);
   g_free (state);
 }
 
@@ -266,11 +281,19 @@ kerfd_state_save_instance (KerfdState *state, const KerfdInstanceRecord *r, GErr
 {
   g_autofree char *path = kerfd_state_instance_path (state, r->name, error);
   g_autoptr(GKeyFile) kf = NULL;
+  g_autoptr(GMutexLocker) locker = NULL;
+  gboolean ok;
 
   if (path == NULL)
     return FALSE;
   kf = kerfd_state_instance_keyfile (r);
-  return kerfd_state_save_keyfile (kf, path, error);
+  ok = kerfd_state_save_keyfile (kf, path, error);
+  locker = g_mutex_locker_new (&state->lock);
+  if (ok && state->records != NULL)
+    g_hash_table_replace (state->records, g_strdup (r->name), kerfd_instance_record_copy (r));
+  else
+    g_clear_pointer (&state->records, g_hash_table_unref);
+  return ok;
 }
 
 static KerfdInstanceRecord *
@@ -329,8 +352,8 @@ kerfd_state_read_instance (const char *path, GError **error)
   return kerfd_state_instance_from_keyfile (kf, error);
 }
 
-GHashTable *
-kerfd_state_load_instances (KerfdState *state)
+static GHashTable *
+kerfd_state_read_instances (KerfdState *state)
 {
   GHashTable *records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) kerfd_instance_record_free);
@@ -357,12 +380,41 @@ kerfd_state_load_instances (KerfdState *state)
   return records;
 }
 
+GHashTable *
+kerfd_state_load_instances (KerfdState *state)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) kerfd_instance_record_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (state->records == NULL)
+    state->records = kerfd_state_read_instances (state);
+  /* the caller owns (and edits) what it gets */
+  g_hash_table_iter_init (&iter, state->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_hash_table_insert (copy, g_strdup (((KerfdInstanceRecord *) value)->name),
+                         kerfd_instance_record_copy (value));
+  return copy;
+}
+
 gboolean
 kerfd_state_remove_instance (KerfdState *state, const char *name, GError **error)
 {
   g_autofree char *path = kerfd_state_instance_path (state, name, error);
+  g_autoptr(GMutexLocker) locker = NULL;
+  gboolean ok;
 
-  return path != NULL && kerfd_state_unlink (path, error);
+  if (path == NULL)
+    return FALSE;
+  ok = kerfd_state_unlink (path, error);
+  locker = g_mutex_locker_new (&state->lock);
+  if (ok && state->records != NULL)
+    g_hash_table_remove (state->records, name);
+  else
+    g_clear_pointer (&state->records, g_hash_table_unref);
+  return ok;
 }
 
 /* ---- updates in flight ------------------------------------------------ */
@@ -477,21 +529,38 @@ kerfd_state_list_pending_updates (KerfdState *state)
 
 /* ---- transactions ----------------------------------------------------- */
 
+/* transactions.ini, read once (a missing or unreadable file reads as
+ * empty, as before the cache); the caller holds the lock. */
 static GKeyFile *
 kerfd_state_load_transactions (KerfdState *state, char **path_out)
 {
-  GKeyFile *kf = g_key_file_new ();
   char *path = g_build_filename (state->dir, "transactions.ini", NULL);
 
-  (void) g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL);
+  if (state->tx_kf == NULL)
+    {
+      state->tx_kf = g_key_file_new ();
+      (void) g_key_file_load_from_file (state->tx_kf, path, G_KEY_FILE_NONE, NULL);
+    }
   *path_out = path;
-  return kf;
+  return g_key_file_ref (state->tx_kf);
+}
+
+/* Writes the cached transactions.ini (lock held); a failed write drops
+ * the cache, whose change never reached the disk. */
+static gboolean
+kerfd_state_save_transactions (KerfdState *state, const char *path, GError **error)
+{
+  if (kerfd_state_save_keyfile (state->tx_kf, path, error))
+    return TRUE;
+  g_clear_pointer (&state->tx_kf, g_key_file_unref);
+  return FALSE;
 }
 
 gboolean
 kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
                               const char *instance, GError **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
   g_autofree char *path = NULL;
   g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
   g_autofree char *group = g_strdup_printf ("tx_%u", id);
@@ -499,12 +568,13 @@ kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation
   g_key_file_set_string (kf, group, "operation", operation);
   if (instance != NULL)
     g_key_file_set_string (kf, group, "instance", instance);
-  return kerfd_state_save_keyfile (kf, path, error);
+  return kerfd_state_save_transactions (state, path, error);
 }
 
 char *
 kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
   g_autofree char *path = NULL;
   g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
   g_autofree char *group = g_strdup_printf ("tx_%u", id);
@@ -543,6 +613,7 @@ kerfd_state_load_transaction_records (KerfdState *state)
 {
   GHashTable *records = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                                (GDestroyNotify) kerfd_tx_record_free);
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
   g_autofree char *path = NULL;
   g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
   g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
@@ -570,6 +641,7 @@ kerfd_state_load_transaction_records (KerfdState *state)
 gboolean
 kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids, GError **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
   g_autofree char *path = NULL;
   g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
   g_autoptr(GKeyFile) kept = g_key_file_new ();
@@ -599,5 +671,9 @@ kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids, GErro
             g_key_file_set_value (kept, groups[i], keys[k], value);
         }
     }
-  return !changed || kerfd_state_save_keyfile (kept, path, error);
+  if (!changed)
+    return TRUE;
+  g_key_file_unref (state->tx_kf);
+  state->tx_kf = g_key_file_ref (kept);
+  return kerfd_state_save_transactions (state, path, error);
 }

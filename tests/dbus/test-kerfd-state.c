@@ -1,5 +1,6 @@
-/* test-kerfd-state.c — kerfd's transaction records in the state directory:
- * read once into a table, pruned to the kernel's live transactions. */
+/* test-kerfd-state.c — kerfd's records in the state directory: transaction
+ * records read once into a table and pruned to the kernel's live
+ * transactions; what kerfd keeps in memory always equals the disk. */
 #include "config.h"
 
 #include <string.h>
@@ -156,6 +157,97 @@ test_foreign_groups (Fixture *f, gconstpointer data)
   g_assert_null (strstr (text, "[other]"));
 }
 
+/* The records kerfd keeps in memory are what a fresh start reads from
+ * disk, after saves, an overwrite and a removal. */
+static void
+test_instance_records_match_disk (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) cached = NULL;
+  g_autoptr(GHashTable) fresh = NULL;
+  g_autoptr(KerfdState) reopened = NULL;
+  g_autoptr(KerfdInstanceRecord) a = kerfd_instance_record_new ("a");
+  g_autoptr(KerfdInstanceRecord) b = kerfd_instance_record_new ("b");
+  KerfdInstanceRecord *got;
+
+  (void) data;
+  cached = kerfd_state_load_instances (f->state);   /* read (empty) before the writes */
+  g_assert_cmpuint (g_hash_table_size (cached), ==, 0);
+  g_clear_pointer (&cached, g_hash_table_unref);
+
+  a->memory_policy = g_strdup ("local");
+  g_assert_true (kerfd_state_save_instance (f->state, a, &error));
+  g_assert_true (kerfd_state_save_instance (f->state, b, &error));
+  g_free (a->memory_policy);
+  a->memory_policy = g_strdup ("interleave");
+  a->cmdline = g_strdup ("console=ttyS0");
+  a->kernel_path = g_strdup ("/boot/vmlinuz");
+  g_assert_true (kerfd_state_save_instance (f->state, a, &error));
+  g_assert_true (kerfd_state_remove_instance (f->state, "b", &error));
+  g_assert_no_error (error);
+
+  cached = kerfd_state_load_instances (f->state);
+  reopened = kerfd_state_open (f->dir, &error);
+  g_assert_no_error (error);
+  fresh = kerfd_state_load_instances (reopened);
+  for (guint i = 0; i < 2; i++)
+    {
+      GHashTable *t = i == 0 ? cached : fresh;
+
+      g_assert_cmpuint (g_hash_table_size (t), ==, 1);
+      got = g_hash_table_lookup (t, "a");
+      g_assert_nonnull (got);
+      g_assert_cmpstr (got->memory_policy, ==, "interleave");
+      g_assert_cmpstr (got->kernel_path, ==, "/boot/vmlinuz");
+      g_assert_cmpstr (got->cmdline, ==, "console=ttyS0");
+    }
+
+  /* the caller owns its copy: editing it changes nothing kept */
+  got = g_hash_table_lookup (cached, "a");
+  g_free (got->memory_policy);
+  got->memory_policy = g_strdup ("changed");
+  g_hash_table_remove (cached, "a");
+  g_clear_pointer (&fresh, g_hash_table_unref);
+  fresh = kerfd_state_load_instances (f->state);
+  got = g_hash_table_lookup (fresh, "a");
+  g_assert_nonnull (got);
+  g_assert_cmpstr (got->memory_policy, ==, "interleave");
+}
+
+/* transactions.ini as kept in memory and as a fresh start reads it. */
+static void
+test_transactions_match_disk (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) fresh = NULL;
+  g_autoptr(KerfdState) reopened = NULL;
+  g_autofree char *instance = NULL;
+  g_autofree char *op = NULL;
+  guint keep = 3;
+
+  (void) data;
+  save (f, 2, "create", "a");
+  save (f, 3, "update", "a");
+  g_array_append_val (live, keep);
+  g_assert_true (kerfd_state_prune_transactions (f->state, live, &error));
+  g_assert_no_error (error);
+  save (f, 4, "delete", "a");
+  op = kerfd_state_get_transaction (f->state, 2, NULL);
+  g_assert_cmpstr (op, ==, "unknown");   /* pruned */
+  g_free (op);
+  op = kerfd_state_get_transaction (f->state, 4, &instance);
+  g_assert_cmpstr (op, ==, "delete");
+  g_assert_cmpstr (instance, ==, "a");
+
+  reopened = kerfd_state_open (f->dir, &error);
+  g_assert_no_error (error);
+  fresh = kerfd_state_load_transaction_records (reopened);
+  g_assert_cmpuint (g_hash_table_size (fresh), ==, 2);
+  assert_record (fresh, 3, "update", "a");
+  assert_record (fresh, 4, "delete", "a");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -166,5 +258,9 @@ main (int argc, char **argv)
               test_prune_keeps_live_only, fixture_teardown);
   g_test_add ("/kerfd-state/transactions/foreign-groups", Fixture, NULL, fixture_setup,
               test_foreign_groups, fixture_teardown);
+  g_test_add ("/kerfd-state/instances/match-disk", Fixture, NULL, fixture_setup,
+              test_instance_records_match_disk, fixture_teardown);
+  g_test_add ("/kerfd-state/transactions/match-disk", Fixture, NULL, fixture_setup,
+              test_transactions_match_disk, fixture_teardown);
   return g_test_run ();
 }
