@@ -15,6 +15,20 @@ kerfd_daemon_changed (gpointer user_data)
   kerfd_daemon_sync (user_data);
 }
 
+/* d->instances' values: the exported object and the fingerprint of what it
+ * shows (kerfd_daemon_instance_sig) */
+typedef struct {
+  KerfDBusObjectSkeleton *object;
+  guint64                 sig;
+} KerfdInstanceEntry;
+
+static void
+kerfd_instance_entry_free (KerfdInstanceEntry *e)
+{
+  g_object_unref (e->object);
+  g_free (e);
+}
+
 KerfdDaemon *
 kerfd_daemon_new (KerfdEngine *engine)
 {
@@ -25,7 +39,8 @@ kerfd_daemon_new (KerfdEngine *engine)
   d->bouncer = kerfd_bouncer_new ();
   d->queue = kerfd_queue_new (engine, G_CALLBACK (kerfd_daemon_changed), d);
   d->manager = g_dbus_object_manager_server_new (KERFD_OBJECT_ROOT);
-  d->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  d->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) kerfd_instance_entry_free);
   d->transactions = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
   d->transaction_history = KERFD_DEFAULT_TRANSACTION_HISTORY;
 
@@ -303,17 +318,9 @@ kerfd_daemon_update_instance (KerfDBusInstance *iface, guint last_tx_id,
                               const KerfdInstanceInfo *info, const KerfInstance *inst)
 {
   const KerfdInstanceRecord *r = info->record;
-  guint64 sig = kerfd_daemon_instance_sig (last_tx_id, info, inst);
-  guint64 *old_sig = g_object_get_data (G_OBJECT (iface), "kerfd-sig");
-  g_autofree char *last_tx = NULL;
-  g_autoptr(GPtrArray) devs = NULL;
+  g_autofree char *last_tx = kerfd_daemon_tx_path (last_tx_id);
+  g_autoptr(GPtrArray) devs = g_ptr_array_new ();
   const char *s;
-
-  if (old_sig != NULL && *old_sig == sig)
-    return;
-  g_object_set_data_full (G_OBJECT (iface), "kerfd-sig", g_memdup2 (&sig, sizeof sig), g_free);
-  last_tx = kerfd_daemon_tx_path (last_tx_id);
-  devs = g_ptr_array_new ();
 
   for (guint i = 0; inst != NULL && i < inst->devices->len; i++)
     g_ptr_array_add (devs, ((KerfDeviceRef *) g_ptr_array_index (inst->devices, i))->name);
@@ -363,7 +370,7 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
     if (!g_hash_table_contains (s->instances, key))
       {
         g_dbus_object_manager_server_unexport (d->manager,
-          g_dbus_object_get_object_path (G_DBUS_OBJECT (value)));
+          g_dbus_object_get_object_path (G_DBUS_OBJECT (((KerfdInstanceEntry *) value)->object)));
         g_hash_table_iter_remove (&iter);
       }
 
@@ -372,11 +379,13 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
     {
       const KerfdInstanceInfo *info = value;
       const KerfInstance *inst = g_hash_table_lookup (model, info->name);
-      KerfDBusObjectSkeleton *object = g_hash_table_lookup (d->instances, info->name);
+      KerfdInstanceEntry *entry = g_hash_table_lookup (d->instances, info->name);
       guint last_tx_id = GPOINTER_TO_UINT (g_hash_table_lookup (last_tx, info->name));
+      guint64 sig = kerfd_daemon_instance_sig (last_tx_id, info, inst);
 
-      if (object == NULL)
+      if (entry == NULL)
         {
+          KerfDBusObjectSkeleton *object;
           g_autofree char *path = kerfd_instance_object_path (info->name);
           g_autoptr(KerfDBusInstance) iface = kerf_dbus_instance_skeleton_new ();
 
@@ -387,14 +396,19 @@ kerfd_daemon_sync_instances (KerfdDaemon *d, const KerfdSnapshot *s)
           kerfd_methods_connect_instance (d, iface);
           object = kerf_dbus_object_skeleton_new (path);
           kerf_dbus_object_skeleton_set_instance (object, iface);
-          g_hash_table_insert (d->instances, g_strdup (info->name), object);
+          entry = g_new0 (KerfdInstanceEntry, 1);
+          entry->object = object;
+          entry->sig = sig;
+          g_hash_table_insert (d->instances, g_strdup (info->name), entry);
           g_dbus_object_manager_server_export (d->manager, G_DBUS_OBJECT_SKELETON (object));
         }
-      else
+      else if (entry->sig != sig)
         {
-          g_autoptr(KerfDBusInstance) iface = kerf_dbus_object_get_instance (KERF_DBUS_OBJECT (object));
+          g_autoptr(KerfDBusInstance) iface =
+            kerf_dbus_object_get_instance (KERF_DBUS_OBJECT (entry->object));
 
           kerfd_daemon_update_instance (iface, last_tx_id, info, inst);
+          entry->sig = sig;
         }
     }
 }

@@ -23,7 +23,7 @@ struct _KerfdDaemon {
   KerfdQueue               *queue;
   GDBusObjectManagerServer *manager;
   KerfDBusPool             *pool;
-  GHashTable               *instances;     /* name -> KerfDBusObjectSkeleton */
+  GHashTable               *instances;     /* name -> its object (kerfd-daemon.c) */
   GHashTable               *transactions;  /* GUINT_TO_POINTER (id) -> KerfDBusObjectSkeleton */
   guint                     transaction_history;  /* newest N exported; 0 = all */
   GDBusConnection          *connection;    /* once exported */

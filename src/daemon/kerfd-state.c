@@ -16,7 +16,7 @@
  * and the whole transactions.ini each time made a change cost time in
  * proportion to the number of instances (most of CreateInstance at a
  * thousand).  So what was read or written is kept: the instance records
- * and the transactions key file, read from disk once and then updated by
+ * and the transaction records, read from disk once and then updated by
  * the writes that go through here.  A write that fails drops the copy, so
  * the next read sees the disk again. */
 struct _KerfdState {
@@ -24,7 +24,8 @@ struct _KerfdState {
   char       *instances_dir;
   GMutex      lock;       /* the caches: the queue thread writes, any thread may read */
   GHashTable *records;    /* name -> KerfdInstanceRecord; NULL until read */
-  GKeyFile   *tx_kf;      /* transactions.ini; NULL until read */
+  GHashTable *tx_records; /* transactions.ini: id -> KerfdTxRecord; NULL until read */
+  gboolean    tx_foreign; /* it holds groups that are not tx_N */
 };
 
 KerfdInstanceRecord *
@@ -117,7 +118,7 @@ kerfd_state_free (KerfdState *state)
   g_free (state->dir);
   g_free (state->instances_dir);
   g_clear_pointer (&state->records, g_hash_table_unref);
-  g_clear_pointer (&state->tx_kf, g_key_file_unref);
+  g_clear_pointer (&state->tx_records, g_hash_table_unref);
   g_mutex_clear (&state->lock);
   g_free (state);
 }
@@ -529,62 +530,6 @@ kerfd_state_list_pending_updates (KerfdState *state)
 
 /* ---- transactions ----------------------------------------------------- */
 
-/* transactions.ini, read once (a missing or unreadable file reads as
- * empty, as before the cache); the caller holds the lock. */
-static GKeyFile *
-kerfd_state_load_transactions (KerfdState *state, char **path_out)
-{
-  char *path = g_build_filename (state->dir, "transactions.ini", NULL);
-
-  if (state->tx_kf == NULL)
-    {
-      state->tx_kf = g_key_file_new ();
-      (void) g_key_file_load_from_file (state->tx_kf, path, G_KEY_FILE_NONE, NULL);
-    }
-  *path_out = path;
-  return g_key_file_ref (state->tx_kf);
-}
-
-/* Writes the cached transactions.ini (lock held); a failed write drops
- * the cache, whose change never reached the disk. */
-static gboolean
-kerfd_state_save_transactions (KerfdState *state, const char *path, GError **error)
-{
-  if (kerfd_state_save_keyfile (state->tx_kf, path, error))
-    return TRUE;
-  g_clear_pointer (&state->tx_kf, g_key_file_unref);
-  return FALSE;
-}
-
-gboolean
-kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
-                              const char *instance, GError **error)
-{
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
-  g_autofree char *path = NULL;
-  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
-  g_autofree char *group = g_strdup_printf ("tx_%u", id);
-
-  g_key_file_set_string (kf, group, "operation", operation);
-  if (instance != NULL)
-    g_key_file_set_string (kf, group, "instance", instance);
-  return kerfd_state_save_transactions (state, path, error);
-}
-
-char *
-kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
-{
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
-  g_autofree char *path = NULL;
-  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
-  g_autofree char *group = g_strdup_printf ("tx_%u", id);
-  char *operation = g_key_file_get_string (kf, group, "operation", NULL);
-
-  if (instance != NULL)
-    *instance = g_key_file_get_string (kf, group, "instance", NULL);
-  return operation != NULL ? operation : g_strdup ("unknown");
-}
-
 static void
 kerfd_tx_record_free (KerfdTxRecord *r)
 {
@@ -593,6 +538,16 @@ kerfd_tx_record_free (KerfdTxRecord *r)
   g_free (r->operation);
   g_free (r->instance);
   g_free (r);
+}
+
+static KerfdTxRecord *
+kerfd_tx_record_new (const char *operation, const char *instance)
+{
+  KerfdTxRecord *r = g_new0 (KerfdTxRecord, 1);
+
+  r->operation = g_strdup (operation != NULL ? operation : "unknown");
+  r->instance = g_strdup (instance);
+  return r;
 }
 
 /* "tx_N" -> N; FALSE for any other group name. */
@@ -608,72 +563,156 @@ kerfd_state_tx_group_id (const char *group, guint *id)
   return TRUE;
 }
 
-GHashTable *
-kerfd_state_load_transaction_records (KerfdState *state)
+static char *
+kerfd_state_transactions_path (KerfdState *state)
 {
-  GHashTable *records = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                               (GDestroyNotify) kerfd_tx_record_free);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
-  g_autofree char *path = NULL;
-  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
-  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+  return g_build_filename (state->dir, "transactions.ini", NULL);
+}
 
+/* The records of transactions.ini, read once (a missing or unreadable file
+ * reads as empty); the caller holds the lock.  Groups that are not tx_N
+ * are not kept, and the next prune rewrites the file without them. */
+static GHashTable *
+kerfd_state_tx_records (KerfdState *state)
+{
+  g_autoptr(GKeyFile) kf = NULL;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  if (state->tx_records != NULL)
+    return state->tx_records;
+  state->tx_records = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                             (GDestroyNotify) kerfd_tx_record_free);
+  kf = g_key_file_new ();
+  path = kerfd_state_transactions_path (state);
+  (void) g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL);
+  groups = g_key_file_get_groups (kf, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
-      KerfdTxRecord *r;
+      g_autofree char *operation = NULL;
+      g_autofree char *instance = NULL;
       guint id = 0;
 
       if (!kerfd_state_tx_group_id (groups[i], &id))
-        continue;
-      r = g_new0 (KerfdTxRecord, 1);
-      r->operation = g_key_file_get_string (kf, groups[i], "operation", NULL);
-      r->instance = g_key_file_get_string (kf, groups[i], "instance", NULL);
-      if (r->operation == NULL)
-        r->operation = g_strdup ("unknown");
-      g_hash_table_replace (records, GUINT_TO_POINTER (id), r);
+        {
+          state->tx_foreign = TRUE;
+          continue;
+        }
+      operation = g_key_file_get_string (kf, groups[i], "operation", NULL);
+      instance = g_key_file_get_string (kf, groups[i], "instance", NULL);
+      g_hash_table_replace (state->tx_records, GUINT_TO_POINTER (id),
+                            kerfd_tx_record_new (operation, instance));
     }
-  return records;
+  return state->tx_records;
 }
 
-/* Linear in the number of records: the live ids go into a set, and when
- * something is dropped the file is rewritten from the live groups (removing
- * groups one by one from a GKeyFile walks its group list each time). */
+static gint
+kerfd_state_uint_cmp (gconstpointer a, gconstpointer b)
+{
+  guint ia = *(const guint *) a, ib = *(const guint *) b;
+
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
+/* Writes transactions.ini from the records (lock held), ascending id; a
+ * failed write drops the records, whose change never reached the disk. */
+static gboolean
+kerfd_state_save_transactions (KerfdState *state, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *path = kerfd_state_transactions_path (state);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, state->tx_records);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      guint id = GPOINTER_TO_UINT (key);
+
+      g_array_append_val (ids, id);
+    }
+  g_array_sort (ids, kerfd_state_uint_cmp);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      guint id = g_array_index (ids, guint, i);
+      const KerfdTxRecord *r = g_hash_table_lookup (state->tx_records, GUINT_TO_POINTER (id));
+      g_autofree char *group = g_strdup_printf ("tx_%u", id);
+
+      g_key_file_set_string (kf, group, "operation", r->operation);
+      if (r->instance != NULL)
+        g_key_file_set_string (kf, group, "instance", r->instance);
+    }
+  if (kerfd_state_save_keyfile (kf, path, error))
+    {
+      state->tx_foreign = FALSE;
+      return TRUE;
+    }
+  g_clear_pointer (&state->tx_records, g_hash_table_unref);
+  return FALSE;
+}
+
+gboolean
+kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
+                              const char *instance, GError **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+
+  g_hash_table_replace (kerfd_state_tx_records (state), GUINT_TO_POINTER (id),
+                        kerfd_tx_record_new (operation, instance));
+  return kerfd_state_save_transactions (state, error);
+}
+
+char *
+kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  const KerfdTxRecord *r = g_hash_table_lookup (kerfd_state_tx_records (state),
+                                                GUINT_TO_POINTER (id));
+
+  if (instance != NULL)
+    *instance = r != NULL ? g_strdup (r->instance) : NULL;
+  return g_strdup (r != NULL ? r->operation : "unknown");
+}
+
+GHashTable *
+kerfd_state_load_transaction_records (KerfdState *state)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  GHashTable *copy = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                            (GDestroyNotify) kerfd_tx_record_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, kerfd_state_tx_records (state));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const KerfdTxRecord *r = value;
+
+      g_hash_table_insert (copy, key, kerfd_tx_record_new (r->operation, r->instance));
+    }
+  return copy;
+}
+
+/* Linear in the number of records. */
 gboolean
 kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids, GError **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
-  g_autofree char *path = NULL;
-  g_autoptr(GKeyFile) kf = kerfd_state_load_transactions (state, &path);
-  g_autoptr(GKeyFile) kept = g_key_file_new ();
   g_autoptr(GHashTable) live = g_hash_table_new (g_direct_hash, g_direct_equal);
-  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
-  gboolean changed = FALSE;
+  GHashTable *records = kerfd_state_tx_records (state);
+  gboolean changed = state->tx_foreign;
+  GHashTableIter iter;
+  gpointer key;
 
   for (guint j = 0; live_ids != NULL && j < live_ids->len; j++)
     g_hash_table_add (live, GUINT_TO_POINTER (g_array_index (live_ids, guint, j)));
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_auto(GStrv) keys = NULL;
-      guint id = 0;
-
-      if (!kerfd_state_tx_group_id (groups[i], &id) ||
-          !g_hash_table_contains (live, GUINT_TO_POINTER (id)))
-        {
-          changed = TRUE;
-          continue;
-        }
-      keys = g_key_file_get_keys (kf, groups[i], NULL, NULL);
-      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
-        {
-          g_autofree char *value = g_key_file_get_value (kf, groups[i], keys[k], NULL);
-
-          if (value != NULL)
-            g_key_file_set_value (kept, groups[i], keys[k], value);
-        }
-    }
-  if (!changed)
-    return TRUE;
-  g_key_file_unref (state->tx_kf);
-  state->tx_kf = g_key_file_ref (kept);
-  return kerfd_state_save_transactions (state, path, error);
+  g_hash_table_iter_init (&iter, records);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (live, key))
+      {
+        g_hash_table_iter_remove (&iter);
+        changed = TRUE;
+      }
+  return !changed || kerfd_state_save_transactions (state, error);
 }
