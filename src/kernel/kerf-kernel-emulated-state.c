@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "kerf-emu-private.h"
@@ -342,28 +343,40 @@ static void
 put_escaped (GString *out, const char *value, gboolean list)
 {
   for (const char *p = value; *p != '\0'; p++)
-    switch (*p)
-      {
-      case ' ':  g_string_append (out, "\\s"); break;
-      case '\t': g_string_append (out, "\\t"); break;
-      case '\n': g_string_append (out, "\\n"); break;
-      case '\r': g_string_append (out, "\\r"); break;
-      case '\\': g_string_append (out, "\\\\"); break;
-      case ';':  g_string_append (out, list ? "\\;" : ";"); break;
-      default:   g_string_append_c (out, *p); break;
-      }
+    {
+      /* the run up to the next character to escape, in one append */
+      gsize run = strcspn (p, list ? " \t\n\r\\;" : " \t\n\r\\");
+      if (run > 0)
+        {
+          g_string_append_len (out, p, (gssize) run);
+          p += run;
+          if (*p == '\0')
+            break;
+        }
+      switch (*p)
+        {
+        case ' ':  g_string_append (out, "\\s"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case ';':  g_string_append (out, list ? "\\;" : ";"); break;
+        default:   g_string_append_c (out, *p); break;
+        }
+    }
 }
 
 static void
 put_group (GString *out, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+/* A group header, after a blank line but for the first group and the
+ * transactions' (the layout the file always had; not out->len, which a
+ * streamed save empties at each flush). */
 static void
 put_group (GString *out, const char *format, ...)
 {
   va_list ap;
 
-  if (out->len > 0)
-    g_string_append_c (out, '\n');
   g_string_append_c (out, '[');
   va_start (ap, format);
   g_string_append_vprintf (out, format, ap);
@@ -470,7 +483,10 @@ put_tx_group (GString *out, const EmuTx *tx)
       gsize n;
       const guint8 *p = g_bytes_get_data (tx->dtbo, &n);
       g_autofree char *b64 = g_base64_encode (p, n);
-      put_string (out, "dtbo", b64);
+      /* base64 is ASCII without a character to escape */
+      g_string_append (out, "dtbo=");
+      g_string_append (out, b64);
+      g_string_append_c (out, '\n');
     }
   put_u64 (out, "n-ops", tx->ops->len);
   for (guint j = 0; j < tx->ops->len; j++)
@@ -485,23 +501,57 @@ put_tx_group (GString *out, const EmuTx *tx)
 }
 
 /* Where serialised text goes when it is not kept whole: a save streams the
- * state file through a small buffer into the temporary file and the
- * digest, so that no copy of the whole file is ever in memory. */
+ * state file through a small buffer into the temporary file, comparing it
+ * with the file in place as it goes, so that no copy of the whole file is
+ * ever in memory and none is kept between saves. */
 #define SINK_CHUNK (64 * 1024)
 
 typedef struct {
-  int        fd;       /* -1: digest only */
-  GChecksum *sum;
-  guint64    len;
-  int        err;      /* errno of the first failed write, or 0 */
+  int      fd;         /* the temporary file, or -1: compare only */
+  int      old_fd;     /* the state file in place, or -1 */
+  gboolean same;       /* so far equal to the file in place */
+  guint8  *old_buf;    /* SINK_CHUNK + slack, for reading it back */
+  gsize    old_buf_len;
+  guint64  len;
+  int      err;        /* errno of the first failed write, or 0 */
 } Sink;
+
+static void
+sink_compare (Sink *sink, const char *data, gsize len)
+{
+  gsize done = 0;
+
+  if (sink->old_fd < 0)
+    sink->same = FALSE;
+  if (!sink->same || len == 0)
+    return;
+  if (sink->old_buf_len < len)
+    {
+      g_free (sink->old_buf);
+      sink->old_buf = g_malloc (len);
+      sink->old_buf_len = len;
+    }
+  while (sink->same && done < len)
+    {
+      ssize_t n = pread (sink->old_fd, sink->old_buf + done, len - done,
+                         (off_t) (sink->len + done));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        sink->same = FALSE;
+      else
+        done += (gsize) n;
+    }
+  if (sink->same && memcmp (sink->old_buf, data, len) != 0)
+    sink->same = FALSE;
+}
 
 static void
 sink_flush (Sink *sink, GString *out)
 {
   gsize done = 0;
 
-  g_checksum_update (sink->sum, (const guchar *) out->str, (gssize) out->len);
+  sink_compare (sink, out->str, out->len);
   sink->len += out->len;
   while (sink->fd >= 0 && sink->err == 0 && done < out->len)
     {
@@ -541,6 +591,7 @@ state_write (KerfEmu *emu, gboolean with_txs, GString *out, Sink *sink)
   for (guint i = 0; i < emu->pci->len; i++)
     {
       EmuPciDev *dev = g_ptr_array_index (emu->pci, i);
+      g_string_append_c (out, '\n');
       put_group (out, "pci %s", dev->pci_id);
       put_u64 (out, "vendor-id", dev->vendor_id);
       put_u64 (out, "device-id", dev->device_id);
@@ -551,6 +602,7 @@ state_write (KerfEmu *emu, gboolean with_txs, GString *out, Sink *sink)
   for (guint i = 0; i < emu->platform->len; i++)
     {
       EmuPlatDev *dev = g_ptr_array_index (emu->platform, i);
+      g_string_append_c (out, '\n');
       put_group (out, "platform %u", i);
       put_string (out, "node", dev->node_name);
       put_string (out, "device-name", dev->device_name);
@@ -563,6 +615,7 @@ state_write (KerfEmu *emu, gboolean with_txs, GString *out, Sink *sink)
       EmuInstance *inst = g_ptr_array_index (emu->instances, i);
       g_autofree char *mem = ranges_to_string (inst->mem);
       g_autofree char *icpus = u64_list_to_string (inst->cpus);
+      g_string_append_c (out, '\n');
       put_group (out, "instance %s", inst->name);
       put_u64 (out, "id", inst->id);
       put_string (out, "status", inst->status);
@@ -794,9 +847,11 @@ emu_state_restore (KerfEmu *emu, const char *snapshot, gsize len)
  * The private state file is the one durable write of a save: streamed into
  * a temporary file (state_write()), fsynced, renamed over the old one (the
  * directory is fsynced too the first time, when the name is new).  A crash
- * leaves the old file or the new one, never a part.  A save whose text has
- * the digest (and length) of the last one written or read renames nothing
- * and fsyncs nothing: the temporary file is dropped. */
+ * leaves the old file or the new one, never a part.  A save whose text
+ * equals the file in place (compared as it is streamed: reading back from
+ * the page cache costs less than any digest, and nothing is kept between
+ * saves) renames nothing and fsyncs nothing: the temporary file is
+ * dropped. */
 
 static gboolean
 save_error (GError **error, const char *what, const char *path, int errnum)
@@ -806,35 +861,23 @@ save_error (GError **error, const char *what, const char *path, int errnum)
   return FALSE;
 }
 
-/* Serialises the state into `fd` (-1: nowhere), returning its digest. */
+/* Serialises the state into `fd` (-1: nowhere); TRUE in `*same` when it
+ * equals the state file in place (`path`), byte for byte. */
 static int
-state_stream (KerfEmu *emu, int fd, guint8 *digest, guint64 *len)
+state_stream (KerfEmu *emu, const char *path, int fd, gboolean *same)
 {
   GString *buf = g_string_sized_new (SINK_CHUNK + 4096);
-  Sink sink = { fd, g_checksum_new (G_CHECKSUM_SHA256), 0, 0 };
-  gsize n = EMU_DIGEST_LEN;
+  Sink sink = { fd, open (path, O_RDONLY | O_CLOEXEC), TRUE, NULL, 0, 0, 0 };
+  struct stat st;
 
   state_write (emu, TRUE, buf, &sink);
-  g_checksum_get_digest (sink.sum, digest, &n);
-  g_checksum_free (sink.sum);
+  /* and the file has nothing more */
+  *same = sink.same && fstat (sink.old_fd, &st) == 0 && (guint64) st.st_size == sink.len;
+  if (sink.old_fd >= 0)
+    close (sink.old_fd);
+  g_free (sink.old_buf);
   g_string_free (buf, TRUE);
-  *len = sink.len;
   return sink.err;
-}
-
-static gboolean
-same_as_saved (KerfEmu *emu, const guint8 *digest, guint64 len)
-{
-  return emu->saved_valid && emu->saved_len == len
-         && memcmp (emu->saved_digest, digest, EMU_DIGEST_LEN) == 0;
-}
-
-static void
-remember_saved (KerfEmu *emu, const guint8 *digest, guint64 len)
-{
-  memcpy (emu->saved_digest, digest, EMU_DIGEST_LEN);
-  emu->saved_len = len;
-  emu->saved_valid = TRUE;
 }
 
 static gboolean
@@ -843,9 +886,7 @@ write_state_file (KerfEmu *emu, GError **error)
   g_autofree char *path = g_build_filename (emu->dir, KERF_EMU_STATE_FILE, NULL);
   /* a fixed name: a leftover of a crash is overwritten next time */
   g_autofree char *tmp = g_build_filename (emu->dir, "." KERF_EMU_STATE_FILE ".tmp", NULL);
-  guint8 digest[EMU_DIGEST_LEN];
-  guint64 len;
-  gboolean is_new;
+  gboolean is_new, same;
   int fd, err;
 
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -853,11 +894,11 @@ write_state_file (KerfEmu *emu, GError **error)
     {
       /* a directory that cannot be written to is fine while nothing changes */
       err = errno;
-      (void) state_stream (emu, -1, digest, &len);
-      return same_as_saved (emu, digest, len) || save_error (error, "create", tmp, err);
+      (void) state_stream (emu, path, -1, &same);
+      return same || save_error (error, "create", tmp, err);
     }
-  err = state_stream (emu, fd, digest, &len);
-  if (err == 0 && same_as_saved (emu, digest, len))
+  err = state_stream (emu, path, fd, &same);
+  if (err == 0 && same)
     {
       close (fd);
       (void) unlink (tmp);
@@ -891,7 +932,6 @@ write_state_file (KerfEmu *emu, GError **error)
           close (dfd);
         }
     }
-  remember_saved (emu, digest, len);
   return TRUE;
 }
 
@@ -913,17 +953,11 @@ emu_state_load (KerfEmu *emu, GError **error)
 {
   g_autofree char *path = g_build_filename (emu->dir, KERF_EMU_STATE_FILE, NULL);
   g_autofree char *data = NULL;
-  guint8 digest[EMU_DIGEST_LEN];
   gsize len;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
   if (!g_file_get_contents (path, &data, &len, error))
     return FALSE;
-  if (!emu_state_from_data (emu, data, len, error))
-    return FALSE;
-  /* what the file holds: the save after the open need not write it again */
-  emu_digest (data, len, digest);
-  remember_saved (emu, digest, len);
-  return TRUE;
+  return emu_state_from_data (emu, data, len, error);
 }
