@@ -2,7 +2,8 @@
  *
  * Files:
  *   kerf-kernel-emulated.c          the KerfKernel adapter, load/exec/kill
- *   kerf-kernel-emulated-state.c    model objects, private state file
+ *   kerf-kernel-emulated-state.c    model objects, reading the private state file
+ *   kerf-kernel-emulated-save.c     writing the private state file
  *   kerf-kernel-emulated-mirror.c   the mirror directory (derived, rebuilt on open)
  *   kerf-kernel-emulated-baseline.c baseline DTB intake
  *   kerf-kernel-emulated-overlay.c  DTBO intake: fragments, items, order
@@ -20,6 +21,9 @@ G_BEGIN_DECLS
 #define KERF_EMU_PAGE_SIZE 4096ULL
 #define KERF_EMU_STATE_FILE ".kerf-emulated-state"
 #define KERF_EMU_MAX_BLOB (1024 * 1024)   /* the kernel's 1 MiB write limit */
+/* A state-file key holding a non-UTF-8 string base64-encoded is KEY-base64
+ * (kerf-kernel-emulated-save.c writes it, -state.c reads it). */
+#define KERF_EMU_B64_SUFFIX "-base64"
 
 /* SHA-256, of the mirror's files (the state file is compared with itself):
  * a collision would leave a mirror file stale until the next open. */
