@@ -1,7 +1,8 @@
 /* kerf-cli-bus.c — the CLI's connection to kerfd and error mapping.
  *
  * The CLI is a thin client: it finds kerfd through the object manager at
- * /org/multikernel/Kerf, reads properties from the cached proxies, and
+ * /org/multikernel/Kerf, reads properties from the cached proxies (`kerf
+ * show` only reads, with one call and no proxies: kerf-cli-props.c), and
  * calls methods with interactive authorization allowed when a person is at
  * the terminal (as systemctl does).  Every failure becomes one of the exit
  * codes of SPEC §6 here, in one place.

@@ -174,9 +174,15 @@ kerf_cli_snapshot_report (const char *where, const GError *error)
       g_strcmp0 (remote, "org.freedesktop.DBus.Error.NameHasNoOwner") == 0)
     kerf_cli_error ("cannot reach kerfd: nobody owns %s on %s", KERF_CLI_BUS_NAME, where);
   else if (remote != NULL && g_str_has_prefix (remote, "org.freedesktop.DBus.Error.Spawn."))
-    /* activation failed: the client's explicit StartServiceByName said so */
-    kerf_cli_error ("cannot reach kerfd on %s: Error calling StartServiceByName for %s: %s",
-                    where, KERF_CLI_BUS_NAME, error->message);
+    {
+      /* activation failed: the client's explicit StartServiceByName said
+       * so, without the D-Bus error name */
+      g_autoptr (GError) copy = g_error_copy (error);
+
+      g_dbus_error_strip_remote_error (copy);
+      kerf_cli_error ("cannot reach kerfd on %s: Error calling StartServiceByName for %s: %s",
+                      where, KERF_CLI_BUS_NAME, copy->message);
+    }
   else
     kerf_cli_error ("cannot reach kerfd on %s: %s", where, error->message);
   kerf_cli_print_start_hint ();

@@ -2,7 +2,8 @@
  *
  * Files:
  *   kerf-kernel-emulated.c          the KerfKernel adapter, load/exec/kill
- *   kerf-kernel-emulated-state.c    model objects, private state file
+ *   kerf-kernel-emulated-state.c    model objects, reading the private state file
+ *   kerf-kernel-emulated-save.c     writing the private state file
  *   kerf-kernel-emulated-mirror.c   the mirror directory (derived, rebuilt on open)
  *   kerf-kernel-emulated-baseline.c baseline DTB intake
  *   kerf-kernel-emulated-overlay.c  DTBO intake: fragments, items, order
@@ -20,9 +21,12 @@ G_BEGIN_DECLS
 #define KERF_EMU_PAGE_SIZE 4096ULL
 #define KERF_EMU_STATE_FILE ".kerf-emulated-state"
 #define KERF_EMU_MAX_BLOB (1024 * 1024)   /* the kernel's 1 MiB write limit */
+/* A state-file key holding a non-UTF-8 string base64-encoded is KEY-base64
+ * (kerf-kernel-emulated-save.c writes it, -state.c reads it). */
+#define KERF_EMU_B64_SUFFIX "-base64"
 
-/* SHA-256: a save that finds the digest of what it would write equal to
- * the last one's writes nothing, so a collision would lose a save. */
+/* SHA-256, of the mirror's files (the state file is compared with itself):
+ * a collision would leave a mirror file stale until the next open. */
 #define EMU_DIGEST_LEN 32
 
 typedef struct {
@@ -130,9 +134,6 @@ typedef struct {
   GHashTable *mirrored_inst;  /* instance name -> EMU_DIGEST_LEN digest of its files */
   gboolean    mirrored_pool_valid;
   guint8      mirrored_pool[EMU_DIGEST_LEN];  /* of device_tree */
-  gboolean    saved_valid;
-  guint64     saved_len;
-  guint8      saved_digest[EMU_DIGEST_LEN];   /* of the private state file */
   KerfEmuIoStats io;
 } KerfEmu;
 
@@ -171,8 +172,8 @@ char        *emu_state_snapshot (KerfEmu *emu, gsize *len);
 void         emu_state_restore (KerfEmu *emu, const char *snapshot, gsize len);
 /* SHA-256 of `len` bytes into `out` (EMU_DIGEST_LEN bytes). */
 void         emu_digest (const void *data, gsize len, guint8 *out);
-/* Writes the private state file (one fsync, only when it changed) and
- * what changed in the mirror directory. */
+/* Writes the private state file (one fsync, only when it differs from the
+ * file in place) and what changed in the mirror directory. */
 gboolean     emu_state_save (KerfEmu *emu, GError **error);
 
 /* ---- mirror (kerf-kernel-emulated-mirror.c) -------------------------- */

@@ -11,7 +11,10 @@ digest) is masked before the comparison.
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clitest import Tap, kerf, DATA  # noqa: E402
@@ -21,7 +24,7 @@ try:
 except ImportError as e:
     print(f'1..0 # SKIP missing module: {e}')
     sys.exit(0)
-from bustest import Env, KERNEL  # noqa: E402
+from bustest import Env, KERNEL, KERFD, BASELINE  # noqa: E402
 
 # our own copy of examples/numa_topology.dts: 4 NUMA nodes, VFs, namespaces
 MACHINE = os.path.join(DATA, 'numa-machine.dts')
@@ -144,9 +147,67 @@ def test_unreachable(t):
              and 'systemctl start kerfd' in r.err, 'kerfd not running: the message and hint', r)
 
 
+ACTIVATION_BUS = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={dir}/bus</listen>
+  <servicedir>{dir}/services</servicedir>
+  <policy context="default">
+    <!-- as dbus-daemon's session.conf -->
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def test_activation(t):
+    """show does not ask the bus not to auto-start: D-Bus activation starts
+    kerfd; a failed activation is reported as before."""
+    work = tempfile.mkdtemp(prefix='kerf-cli-activation-')
+    address = f'unix:path={work}/bus'
+    os.mkdir(os.path.join(work, 'services'))
+    with open(os.path.join(work, 'bus.conf'), 'w') as f:
+        f.write(ACTIVATION_BUS.format(dir=work))
+    service = os.path.join(work, 'services', 'org.multikernel.Kerf.service')
+    bus = subprocess.Popen(['dbus-daemon', '--config-file=' + os.path.join(work, 'bus.conf'),
+                            '--nofork', '--print-address=1'], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    bus.stdout.readline()
+    try:
+        with open(service, 'w') as f:
+            f.write('[D-BUS Service]\nName=org.multikernel.Kerf\nExec=/nonexistent/kerfd\n')
+        r = kerf('--bus=' + address, 'show')
+        t.rc(r, 5, 'show, activation fails')
+        t.ok(r.err.startswith(f'kerf: cannot reach kerfd on the bus at {address}: Error calling '
+                              'StartServiceByName for org.multikernel.Kerf: Failed to execute '
+                              'program org.multikernel.Kerf: ')
+             and 'systemctl start kerfd' in r.err, 'show, activation fails: the message', r)
+        with open(service, 'w') as f:
+            f.write('[D-BUS Service]\nName=org.multikernel.Kerf\n'
+                    f'Exec=/usr/bin/env KERF_FORBID_REAL_SYSCALLS=1 {KERFD} --bus={address} '
+                    f'--backend=emulated --state-dir={work}/state --emulated-machine={BASELINE}\n')
+        r = kerf('--bus=' + address, 'show')
+        t.rc(r, 0, 'show starts kerfd by D-Bus activation')
+        t.contains(r.out, 'The pool is not initialized (emulated backend).', 'show, activated', r)
+    finally:
+        pid = subprocess.run(['gdbus', 'call', '--address', address, '--dest',
+                              'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus',
+                              '--method', 'org.freedesktop.DBus.GetConnectionUnixProcessID',
+                              'org.multikernel.Kerf'], capture_output=True, text=True).stdout
+        m = re.search(r'\(uint32 (\d+),\)', pid)
+        if m:
+            os.kill(int(m.group(1)), signal.SIGTERM)
+        bus.terminate()
+        bus.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 t = Tap()
 try:
-    status = t.run([test_fill, test_show, test_unreachable])
+    status = t.run([test_fill, test_show, test_unreachable, test_activation])
 finally:
     E.close()
 sys.exit(status)

@@ -328,7 +328,8 @@ test_leftover_temp_file (void)
 }
 
 /* A state file bigger than the save's stream buffer (many transactions)
- * is written whole: the reopened kernel has every transaction. */
+ * is written whole: the reopened kernel has every transaction, and finds
+ * the file equal to what it would write. */
 static void
 test_large_state_streamed (void)
 {
@@ -337,6 +338,7 @@ test_large_state_streamed (void)
   g_autoptr(GBytes) base = test_baseline_default ();
   g_autoptr(GBytes) state = NULL;
   g_autofree char *before = NULL, *after = NULL;
+  KerfEmuIoStats io;
   KerfKernel *k;
 
   g_assert_no_error (error);
@@ -359,9 +361,56 @@ test_large_state_streamed (void)
   g_assert_cmpuint (g_bytes_get_size (state), >, 3 * 64 * 1024);
 
   k = open_kernel (dir);
+  /* compared chunk by chunk with the file in place: equal, not written */
+  kerf_kernel_emulated_get_io_stats (k, &io);
+  g_assert_cmpuint (io.fsyncs, ==, 0);
+  g_assert_cmpuint (io.files_written, ==, 0);
   after = describe (k);
   g_assert_cmpstr (after, ==, before);
   g_assert_nonnull (strstr (after, "tx 400 applied"));
+  kerf_kernel_free (k);
+  rm_rf (dir);
+}
+
+/* A save compares what it would write with the file in place, byte for
+ * byte: a file that reads as the same state but is not what the kernel
+ * writes (a comment added by hand) is rewritten by the save of the open,
+ * and that save is the only write. */
+static void
+test_compared_with_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-save-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) base = test_baseline_default ();
+  g_autoptr(GBytes) written = NULL, edited = NULL, rewritten = NULL;
+  g_autofree char *before = NULL, *after = NULL, *text = NULL;
+  KerfEmuIoStats io;
+  KerfKernel *k;
+
+  g_assert_no_error (error);
+  k = open_kernel (dir);
+  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
+  g_assert_no_error (error);
+  create (k, "a", 4);
+  before = describe (k);
+  kerf_kernel_free (k);
+
+  written = read_file (dir, STATE_FILE);
+  text = g_strdup_printf ("# edited\n%.*s", (int) g_bytes_get_size (written),
+                          (const char *) g_bytes_get_data (written, NULL));
+  path = g_build_filename (dir, STATE_FILE, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  edited = read_file (dir, STATE_FILE);
+  g_assert_false (g_bytes_equal (edited, written));
+
+  k = open_kernel (dir);
+  kerf_kernel_emulated_get_io_stats (k, &io);
+  g_assert_cmpuint (io.fsyncs, ==, 1);
+  after = describe (k);
+  g_assert_cmpstr (after, ==, before);
+  rewritten = read_file (dir, STATE_FILE);
+  g_assert_true (g_bytes_equal (rewritten, written));
   kerf_kernel_free (k);
   rm_rf (dir);
 }
@@ -378,5 +427,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernel/emulated-save/failed-overlay-restores", test_failed_overlay_restores);
   g_test_add_func ("/kernel/emulated-save/leftover-temp-file", test_leftover_temp_file);
   g_test_add_func ("/kernel/emulated-save/large-state-streamed", test_large_state_streamed);
+  g_test_add_func ("/kernel/emulated-save/compared-with-file", test_compared_with_file);
   return g_test_run ();
 }
