@@ -161,8 +161,18 @@ class LoadTestCase(kerfdtest.KerfdTestCase):
         self.assertEqual(self.state_records(), names, 'state-dir records vs kerfd objects')
 
         ktx = self.kernel_transactions()
-        self.assertEqual(sorted(ktx), sorted(txs), 'kernel tx_N vs kerfd transactions')
+        # every one the kernel holds, whether or not the object manager
+        # carries it (the newest --transaction-history only)
+        listed = self.call(POOL_PATH, POOL, 'ListTransactions', '(a{sv})', ({},),
+                           '(a(ussss))')[0]
+        self.assertEqual(sorted(ktx), [t[0] for t in listed], 'kernel tx_N vs ListTransactions')
         self.assertNotIn('failed', ktx.values(), 'a failed tx_N was left behind')
+        for tx_id, status, *_ in listed:
+            self.assertEqual(status, ktx[tx_id])
+        history = self.get(POOL_PATH, POOL, 'TransactionHistory')
+        newest = sorted(ktx)[-history:] if history else sorted(ktx)
+        self.assertEqual(sorted(txs), newest if ktx else [],
+                         'the object manager carries the newest transactions')
         for tx_id, tx in txs.items():
             self.assertEqual(tx['Status'], ktx[tx_id])
         self.assertTrue(set(self.state_transactions()) <= set(ktx),
