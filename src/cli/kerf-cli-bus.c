@@ -223,15 +223,6 @@ kerf_cli_compare_instances (gconstpointer a, gconstpointer b)
   return g_strcmp0 (na, nb);
 }
 
-static gint
-kerf_cli_compare_transactions (gconstpointer a, gconstpointer b)
-{
-  guint ia = kerf_dbus_transaction_get_id ((KerfDBusTransaction *) a);
-  guint ib = kerf_dbus_transaction_get_id ((KerfDBusTransaction *) b);
-
-  return ia < ib ? -1 : ia > ib ? 1 : 0;
-}
-
 GList *
 kerf_cli_bus_list_instances (KerfCliBus *bus)
 {
@@ -247,23 +238,6 @@ kerf_cli_bus_list_instances (KerfCliBus *bus)
     }
   g_list_free_full (objects, g_object_unref);
   return g_list_sort (out, kerf_cli_compare_instances);
-}
-
-GList *
-kerf_cli_bus_list_transactions (KerfCliBus *bus)
-{
-  GList *objects = g_dbus_object_manager_get_objects (bus->manager);
-  GList *out = NULL;
-
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      KerfDBusTransaction *tx = kerf_dbus_object_get_transaction (KERF_DBUS_OBJECT (l->data));
-
-      if (tx != NULL)
-        out = g_list_prepend (out, tx);
-    }
-  g_list_free_full (objects, g_object_unref);
-  return g_list_sort (out, kerf_cli_compare_transactions);
 }
 
 KerfDBusInstance *

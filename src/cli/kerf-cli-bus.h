@@ -43,8 +43,6 @@ int kerf_cli_report_error (const GError *error);
 /* Every instance proxy, sorted by name (free with g_list_free_full
  * (list, g_object_unref)). */
 GList *kerf_cli_bus_list_instances (KerfCliBus *bus);
-/* Every transaction proxy, ascending id. */
-GList *kerf_cli_bus_list_transactions (KerfCliBus *bus);
 /* The instance called `name` (or, when `name` is NULL, with id `id`); NULL
  * with a KERF_ERROR_NOT_FOUND error. */
 KerfDBusInstance *kerf_cli_bus_find_instance (KerfCliBus *bus, const char *name, guint id,
