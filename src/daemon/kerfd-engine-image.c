@@ -8,12 +8,19 @@
  * must look like one (bzImage, ELF vmlinux or arm64 Image, as
  * kexec_file_load takes).  Provenance (size, SHA-256, version) is read
  * with pread, so the caller's file offset stays untouched.
+ *
+ * The kernel image is copied, while it is hashed, into a sealed memfd, and
+ * the kernel reads that copy: the caller still holds its descriptor and
+ * could rewrite the file between the hash and the kernel's read, and the
+ * recorded SHA-256 must be the hash of what was loaded.  (The initrd is not
+ * part of the record, so the kernel reads the caller's descriptor.)
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,10 +86,33 @@ kerfd_image_format_known (const guint8 *head, gsize n)
          (n >= 0x3c && memcmp (head + 0x38, "ARM\x64", 4) == 0);
 }
 
-/* Size, SHA-256 and (for a bzImage) the version string of the image, read
- * from the caller's descriptor with pread (the offset stays untouched). */
 static gboolean
-kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GError **error)
+kerfd_image_write_all (int fd, const guint8 *data, gsize len, GError **error)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_set_error (error, KERF_ERROR, KERF_ERROR_IO,
+                       "cannot copy the kernel image: %s", g_strerror (n < 0 ? errno : EIO));
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Size, SHA-256 and (for a bzImage) the version string of the image, read
+ * from the caller's descriptor with pread (the offset stays untouched),
+ * and copied to `copy`, which is sealed when all is well. */
+static gboolean
+kerfd_image_read (int fd, int copy, guint64 *size, char **sha256, char **version,
+                  GError **error)
 {
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guint8 *buf = g_malloc (1 << 16);
@@ -106,6 +136,15 @@ kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GE
         }
       if (n == 0)
         break;
+      /* the size was checked, but the file may grow while it is read */
+      if ((guint64) off + (guint64) n > KERFD_KERNEL_MAX_BYTES)
+        {
+          g_set_error_literal (error, KERF_ERROR, KERF_ERROR_INVALID_ARGUMENT,
+                               "the kernel image grew beyond 512 MiB while it was read");
+          return FALSE;
+        }
+      if (!kerfd_image_write_all (copy, buf, (gsize) n, error))
+        return FALSE;
       if ((gsize) off < sizeof head)
         {
           gsize take = MIN ((gsize) n, sizeof head - (gsize) off);
@@ -123,6 +162,12 @@ kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GE
                            "or arm64 Image");
       return FALSE;
     }
+  if (fcntl (copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_IO, "cannot seal the copy of the kernel image: %s",
+                   g_strerror (errno));
+      return FALSE;
+    }
   *size = (guint64) off;
   *sha256 = g_strdup (g_checksum_get_string (sum));
   *version = NULL;
@@ -133,7 +178,7 @@ kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GE
       guint16 ptr = (guint16) (head[0x20e] | head[0x20f] << 8);
       gsize at = (gsize) ptr + 0x200;
       char ver[128];
-      ssize_t n = ptr != 0 ? pread (fd, ver, sizeof ver - 1, (off_t) at) : -1;
+      ssize_t n = ptr != 0 ? pread (copy, ver, sizeof ver - 1, (off_t) at) : -1;
 
       if (n > 0)
         {
@@ -146,6 +191,27 @@ kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GE
   return TRUE;
 }
 
+/* The sealed copy of the image the kernel is to read (kerfd_image_read);
+ * -1 on error. */
+static int
+kerfd_image_provenance (int fd, guint64 *size, char **sha256, char **version, GError **error)
+{
+  int copy = memfd_create ("kerf-kernel-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+  if (copy < 0)
+    {
+      g_set_error (error, KERF_ERROR, KERF_ERROR_IO,
+                   "cannot make a copy of the kernel image: %s", g_strerror (errno));
+      return -1;
+    }
+  if (!kerfd_image_read (fd, copy, size, sha256, version, error))
+    {
+      close (copy);
+      return -1;
+    }
+  return copy;
+}
+
 gboolean
 kerfd_engine_op_load (KerfdEngine *engine, const char *name, int kernel_fd, int initrd_fd,
                       const char *cmdline, const char *kernel_path, const char *initrd_path,
@@ -154,6 +220,8 @@ kerfd_engine_op_load (KerfdEngine *engine, const char *name, int kernel_fd, int 
   g_autoptr(KerfdSnapshot) s = kerfd_engine_get_snapshot (engine);
   g_autoptr(KerfdInstanceRecord) record = NULL;
   KerfdInstanceInfo *info = kerfd_engine_require_instance (s, name, error);
+  int image;
+  gboolean loaded;
 
   if (info == NULL)
     return FALSE;
@@ -171,16 +239,19 @@ kerfd_engine_op_load (KerfdEngine *engine, const char *name, int kernel_fd, int 
     return FALSE;
   record = kerfd_instance_record_copy (info->record);
   kerfd_instance_record_clear_kernel (record);
-  if (!kerfd_image_provenance (kernel_fd, &record->kernel_size, &record->kernel_sha256,
-                               &record->kernel_version, error))
+  image = kerfd_image_provenance (kernel_fd, &record->kernel_size, &record->kernel_sha256,
+                                  &record->kernel_version, error);
+  if (image < 0)
     return FALSE;
   record->kernel_path = g_strdup (kernel_path != NULL && *kernel_path != '\0' ? kernel_path
                                                                               : "(descriptor)");
   record->initrd_path = g_strdup (initrd_path);
   record->cmdline = g_strdup (cmdline);
 
-  if (!kerf_kernel_load (engine->kernel, info->id, kernel_fd, initrd_fd, cmdline,
-                         debug ? KERF_KERNEL_LOAD_DEBUG : KERF_KERNEL_LOAD_NONE, error))
+  loaded = kerf_kernel_load (engine->kernel, info->id, image, initrd_fd, cmdline,
+                             debug ? KERF_KERNEL_LOAD_DEBUG : KERF_KERNEL_LOAD_NONE, error);
+  close (image);
+  if (!loaded)
     return FALSE;
   if (!kerfd_state_save_instance (engine->state, record, error))
     {

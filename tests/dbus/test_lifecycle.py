@@ -43,6 +43,20 @@ class LifecycleTest(kerfdtest.KerfdTestCase):
         self.call(path, INSTANCE, 'Delete', '(a{sv})', ({},))
         self.assertNotIn(path, self.managed_objects())
 
+    def test_recorded_hash_is_what_the_kernel_read(self):
+        # kerfd hashes a sealed copy of the image and hands the kernel that
+        # copy, so its record and the kernel's agree with the caller's bytes
+        import hashlib
+        self.initialize()
+        path = self.create('vm', {'cpus': V('au', [8]), 'memory-bytes': V('t', 1 << 28)})
+        image = fake_bzimage()
+        self.load(path, image)
+        want = hashlib.sha256(image).hexdigest()
+        self.assertEqual(self.get(path, INSTANCE, 'Kernel')[1:3], (len(image), want))
+        emu_dir = os.path.join(self.state_dir, 'emulated-kernel')
+        with open(os.path.join(emu_dir, '.kerf-emulated-state')) as f:
+            self.assertIn(f'kernel-sha256={want}', f.read())
+
     def test_kill_per_status(self):
         """SPEC §4: a plain Kill only from active; force also from loaded; every
         refusal is InvalidState naming the status and what to do."""
