@@ -125,6 +125,9 @@ kerf_cli_bus_open (KerfCliGlobal *global, int *status)
   bus->call_flags = G_DBUS_CALL_FLAGS_NONE;
   if (!global->no_ask_password && isatty (STDIN_FILENO))
     bus->call_flags |= G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
+  /* ... and polkit needs an agent to ask through (kerf-cli-agent.c) */
+  if (global->privileged && kerf_cli_agent_wanted (global->no_ask_password))
+    bus->agent = kerf_cli_agent_start ();
 
   *status = KERF_EXIT_OK;
   return g_steal_pointer (&bus);
@@ -135,6 +138,7 @@ kerf_cli_bus_free (KerfCliBus *bus)
 {
   if (bus == NULL)
     return;
+  g_clear_pointer (&bus->agent, kerf_cli_agent_stop);
   g_clear_object (&bus->pool);
   g_clear_object (&bus->manager);
   g_clear_object (&bus->connection);

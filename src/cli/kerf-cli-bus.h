@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include "kerf-cli.h"
+#include "kerf-cli-agent.h"
 #include "kerf-json.h"
 #include "kerf-dbus-generated.h"
 #include "kerf-cli-props.h"
@@ -19,6 +20,7 @@ typedef struct {
   KerfDBusPool       *pool;
   GDBusCallFlags      call_flags;  /* interactive authorization on a terminal */
   char               *where;       /* "the system bus", "the session bus", the address */
+  KerfCliAgent       *agent;       /* pkttyagent while a privileged command runs */
 } KerfCliBus;
 
 /* Connects to the bus `global` names and to kerfd on it.  On failure prints

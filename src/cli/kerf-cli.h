@@ -24,6 +24,7 @@ typedef struct {
   char       *bus_option;    /* --bus given after the command name (wins) */
   gboolean    verbose;
   gboolean    no_ask_password; /* never ask polkit for interactive authorization */
+  gboolean    privileged;    /* the command calls a method polkit guards */
 } KerfCliGlobal;
 
 typedef int (*KerfCliCommandFunc) (KerfCliGlobal *global, int argc, char **argv);
@@ -32,6 +33,7 @@ typedef struct {
   const char        *name;
   const char        *summary;
   KerfCliCommandFunc func;
+  gboolean           privileged;  /* may need a password: start a polkit agent */
 } KerfCliCommand;
 
 /* Prints "kerf: " + message to stderr. */

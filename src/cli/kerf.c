@@ -13,22 +13,22 @@
 
 static const KerfCliCommand commands[] = {
 #ifdef KERF_CLI_WITH_BUS
-  { "init",         "Give kerfd the baseline resource pool (DTS or DTB file)", kerf_cmd_init },
-  { "create",       "Create a kernel instance with CPUs, memory and devices", kerf_cmd_create },
-  { "load",         "Load a kernel image (and initrd) into an instance", kerf_cmd_load },
-  { "exec",         "Boot the kernel loaded into an instance", kerf_cmd_exec },
-  { "show",         "Show the pool and the instances, or one instance", kerf_cmd_show },
-  { "kill",         "Halt a running instance (the image stays loaded)", kerf_cmd_kill },
-  { "unload",       "Unload the kernel image from an instance", kerf_cmd_unload },
-  { "update",       "Change the CPUs, memory or devices of an instance", kerf_cmd_update },
-  { "delete",       "Delete an instance and return its resources to the pool", kerf_cmd_delete },
-  { "report",       "Print the allocation report of the current state", kerf_cmd_report },
-  { "transactions", "List the applied overlay transactions", kerf_cmd_transactions },
-  { "rollback",     "Roll back an overlay transaction", kerf_cmd_rollback },
-  { "monitor",      "Follow every change of the pool and the instances, live", kerf_cmd_monitor },
+  { "init",         "Give kerfd the baseline resource pool (DTS or DTB file)", kerf_cmd_init, TRUE },
+  { "create",       "Create a kernel instance with CPUs, memory and devices", kerf_cmd_create, TRUE },
+  { "load",         "Load a kernel image (and initrd) into an instance", kerf_cmd_load, TRUE },
+  { "exec",         "Boot the kernel loaded into an instance", kerf_cmd_exec, TRUE },
+  { "show",         "Show the pool and the instances, or one instance", kerf_cmd_show, FALSE },
+  { "kill",         "Halt a running instance (the image stays loaded)", kerf_cmd_kill, TRUE },
+  { "unload",       "Unload the kernel image from an instance", kerf_cmd_unload, TRUE },
+  { "update",       "Change the CPUs, memory or devices of an instance", kerf_cmd_update, TRUE },
+  { "delete",       "Delete an instance and return its resources to the pool", kerf_cmd_delete, TRUE },
+  { "report",       "Print the allocation report of the current state", kerf_cmd_report, FALSE },
+  { "transactions", "List the applied overlay transactions", kerf_cmd_transactions, FALSE },
+  { "rollback",     "Roll back an overlay transaction", kerf_cmd_rollback, TRUE },
+  { "monitor",      "Follow every change of the pool and the instances, live", kerf_cmd_monitor, FALSE },
 #endif
-  { "validate",     "Check a baseline or state file against every rule (offline)", kerf_cmd_validate },
-  { "compile",      "Compile a device tree (DTS or DTB) to DTB or DTS (offline)", kerf_cmd_compile },
+  { "validate",     "Check a baseline or state file against every rule (offline)", kerf_cmd_validate, FALSE },
+  { "compile",      "Compile a device tree (DTS or DTB) to DTB or DTS (offline)", kerf_cmd_compile, FALSE },
 };
 
 void
@@ -185,6 +185,7 @@ main (int argc, char **argv)
          * each event as it happens. */
         setvbuf (stdout, NULL, _IOLBF, 0);
         global.command = commands[c].name;
+        global.privileged = commands[c].privileged;
         status = commands[c].func (&global, argc - i, argv + i);
         g_free (global.bus_option);
         return status;
