@@ -384,7 +384,8 @@ kerfd_state_read_instances (KerfdState *state)
 GHashTable *
 kerfd_state_load_instances (KerfdState *state)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
+  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
   GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) kerfd_instance_record_free);
   GHashTableIter iter;
@@ -656,7 +657,8 @@ gboolean
 kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
                               const char *instance, GError **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
+  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
 
   g_hash_table_replace (kerfd_state_tx_records (state), GUINT_TO_POINTER (id),
                         kerfd_tx_record_new (operation, instance));
@@ -666,7 +668,8 @@ kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation
 char *
 kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
+  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
   const KerfdTxRecord *r = g_hash_table_lookup (kerfd_state_tx_records (state),
                                                 GUINT_TO_POINTER (id));
 
@@ -678,7 +681,8 @@ kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
 GHashTable *
 kerfd_state_load_transaction_records (KerfdState *state)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
+  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
   GHashTable *copy = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                             (GDestroyNotify) kerfd_tx_record_free);
   GHashTableIter iter;
@@ -698,7 +702,8 @@ kerfd_state_load_transaction_records (KerfdState *state)
 gboolean
 kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids, GError **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&state->lock);
+  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
+  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
   g_autoptr(GHashTable) live = g_hash_table_new (g_direct_hash, g_direct_equal);
   GHashTable *records = kerfd_state_tx_records (state);
   gboolean changed = state->tx_foreign;

@@ -188,6 +188,7 @@ test_deep_nodes (void)
   expect_error (deep, strlen (deep), "m.dts:128:1: error: node 'n' nests deeper than 125 levels");
   g_autoptr(KerfDiagList) d0 = kerf_diag_list_new ();
   g_autoptr(KerfDtTree) t0 = parse_checked (deep, strlen (deep), d0);
+  g_assert_null (t0);
   g_assert_cmpuint (kerf_diag_list_n_errors (d0), ==, 1);
 
   /* the deepest allowed tree compiles, and its DTB reads back */
