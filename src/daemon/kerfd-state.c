@@ -19,6 +19,11 @@
  * and the transaction records, read from disk once and then updated by
  * the writes that go through here.  A write that fails drops the copy, so
  * the next read sees the disk again. */
+/* Holds state->lock to the end of the enclosing block.  The locker is
+ * only there for its cleanup (G_GNUC_UNUSED: clang's -Wunused-variable). */
+#define KERFD_STATE_LOCKED(state) \
+  g_autoptr(GMutexLocker) G_GNUC_UNUSED kerfd_state_locker_ = g_mutex_locker_new (&(state)->lock)
+
 struct _KerfdState {
   char       *dir;
   char       *instances_dir;
@@ -384,8 +389,7 @@ kerfd_state_read_instances (KerfdState *state)
 GHashTable *
 kerfd_state_load_instances (KerfdState *state)
 {
-  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
-  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
+  KERFD_STATE_LOCKED (state);
   GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) kerfd_instance_record_free);
   GHashTableIter iter;
@@ -657,8 +661,7 @@ gboolean
 kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation,
                               const char *instance, GError **error)
 {
-  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
-  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
+  KERFD_STATE_LOCKED (state);
 
   g_hash_table_replace (kerfd_state_tx_records (state), GUINT_TO_POINTER (id),
                         kerfd_tx_record_new (operation, instance));
@@ -668,8 +671,7 @@ kerfd_state_save_transaction (KerfdState *state, guint id, const char *operation
 char *
 kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
 {
-  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
-  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
+  KERFD_STATE_LOCKED (state);
   const KerfdTxRecord *r = g_hash_table_lookup (kerfd_state_tx_records (state),
                                                 GUINT_TO_POINTER (id));
 
@@ -681,8 +683,7 @@ kerfd_state_get_transaction (KerfdState *state, guint id, char **instance)
 GHashTable *
 kerfd_state_load_transaction_records (KerfdState *state)
 {
-  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
-  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
+  KERFD_STATE_LOCKED (state);
   GHashTable *copy = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                             (GDestroyNotify) kerfd_tx_record_free);
   GHashTableIter iter;
@@ -702,8 +703,7 @@ kerfd_state_load_transaction_records (KerfdState *state)
 gboolean
 kerfd_state_prune_transactions (KerfdState *state, const GArray *live_ids, GError **error)
 {
-  /* G_GNUC_UNUSED: only its cleanup is used (clang: -Wunused-variable) */
-  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&state->lock);
+  KERFD_STATE_LOCKED (state);
   g_autoptr(GHashTable) live = g_hash_table_new (g_direct_hash, g_direct_equal);
   GHashTable *records = kerfd_state_tx_records (state);
   gboolean changed = state->tx_foreign;
