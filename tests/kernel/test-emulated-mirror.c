@@ -8,53 +8,18 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "kerf-kernel-emulated.h"
 #include "kerf-test-fdt.h"
+#include "kerf-test-util.h"
 
 #define MiB (1ULL << 20)
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
-
-static guint64
-inode_of (const char *dir, const char *rel)
-{
-  g_autofree char *p = g_build_filename (dir, rel, NULL);
-  struct stat st;
-  g_assert_cmpint (g_stat (p, &st), ==, 0);
-  return st.st_ino;
-}
-
-static char *
-read_text (const char *dir, const char *rel)
-{
-  g_autofree char *p = g_build_filename (dir, rel, NULL);
-  char *s = NULL;
-  g_assert_true (g_file_get_contents (p, &s, NULL, NULL));
-  return s;
-}
-
-static void
 assert_text (const char *dir, const char *rel, const char *want)
 {
-  g_autofree char *got = read_text (dir, rel);
+  g_autofree char *got = kerf_test_read_text (dir, rel);
   g_assert_cmpstr (got, ==, want);
 }
 
@@ -70,20 +35,6 @@ mkdir_rel (const char *dir, const char *rel)
 {
   g_autofree char *p = g_build_filename (dir, rel, NULL);
   g_assert_cmpint (g_mkdir (p, 0755), ==, 0);
-}
-
-static void
-write_text (const char *dir, const char *rel, const char *text)
-{
-  g_autofree char *p = g_build_filename (dir, rel, NULL);
-  g_assert_true (g_file_set_contents (p, text, -1, NULL));
-}
-
-static gboolean
-exists (const char *dir, const char *rel)
-{
-  g_autofree char *p = g_build_filename (dir, rel, NULL);
-  return g_file_test (p, G_FILE_TEST_EXISTS);
 }
 
 /* No temporary file of a write is left anywhere. */
@@ -107,14 +58,8 @@ static guint
 create (KerfKernel *k, const char *name, guint64 cpu)
 {
   g_autoptr(GBytes) ov = test_overlay_create (name, 0, &cpu, 1, 2 * MiB);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *status = NULL;
-  guint tx = 0;
 
-  g_assert_true (kerf_kernel_write_overlay (k, ov, &tx, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpstr (status, ==, "applied");
-  return tx;
+  return kerf_test_apply_ok (k, ov);
 }
 
 static const char *const inst_files[] = { "id", "status", "device_tree", "device_tree_source" };
@@ -124,7 +69,7 @@ static void
 test_only_changes_written (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-mirror-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
   guint64 inst_ino[G_N_ELEMENTS (inst_files)], tx_ino[G_N_ELEMENTS (tx_files)];
   guint64 pool_ino, state_ino;
@@ -134,25 +79,21 @@ test_only_changes_written (void)
   /* 2 MiB, CPUs 4 and 5: instances a and b */
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-mirror-XXXXXX", NULL, base, &dir);
   tx_a = create (k, "a", 4);
   g_assert_cmpuint (tx_a, ==, 1);
   for (gsize i = 0; i < G_N_ELEMENTS (inst_files); i++)
     {
       g_autofree char *rel = g_build_filename ("instances", "a", inst_files[i], NULL);
-      inst_ino[i] = inode_of (dir, rel);
+      inst_ino[i] = kerf_test_inode_of (dir, rel);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (tx_files); i++)
     {
       g_autofree char *rel = g_build_filename ("overlays", "tx_1", tx_files[i], NULL);
-      tx_ino[i] = inode_of (dir, rel);
+      tx_ino[i] = kerf_test_inode_of (dir, rel);
     }
-  pool_ino = inode_of (dir, "device_tree");
-  state_ino = inode_of (dir, ".kerf-emulated-state");
+  pool_ino = kerf_test_inode_of (dir, "device_tree");
+  state_ino = kerf_test_inode_of (dir, ".kerf-emulated-state");
 
   /* another instance: a's files and tx_1 stay as they are; the pool tree
    * and the state file change */
@@ -160,17 +101,17 @@ test_only_changes_written (void)
   for (gsize i = 0; i < G_N_ELEMENTS (inst_files); i++)
     {
       g_autofree char *rel = g_build_filename ("instances", "a", inst_files[i], NULL);
-      g_assert_cmpuint (inode_of (dir, rel), ==, inst_ino[i]);
+      g_assert_cmpuint (kerf_test_inode_of (dir, rel), ==, inst_ino[i]);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (tx_files); i++)
     {
       g_autofree char *rel = g_build_filename ("overlays", "tx_1", tx_files[i], NULL);
-      g_assert_cmpuint (inode_of (dir, rel), ==, tx_ino[i]);
+      g_assert_cmpuint (kerf_test_inode_of (dir, rel), ==, tx_ino[i]);
     }
-  g_assert_cmpuint (inode_of (dir, "device_tree"), !=, pool_ino);
-  g_assert_cmpuint (inode_of (dir, ".kerf-emulated-state"), !=, state_ino);
-  g_assert_true (exists (dir, "instances/b/device_tree_source"));
-  g_assert_true (exists (dir, "overlays/tx_2/dtbo"));
+  g_assert_cmpuint (kerf_test_inode_of (dir, "device_tree"), !=, pool_ino);
+  g_assert_cmpuint (kerf_test_inode_of (dir, ".kerf-emulated-state"), !=, state_ino);
+  g_assert_true (kerf_test_exists (dir, "instances/b/device_tree_source"));
+  g_assert_true (kerf_test_exists (dir, "overlays/tx_2/dtbo"));
 
   /* a failed write (a again: EEXIST) only adds its failed tx_3 */
   {
@@ -178,13 +119,13 @@ test_only_changes_written (void)
     g_autoptr(GBytes) again = test_overlay_create ("a", 0, &cpu, 1, 2 * MiB);
     gsize len;
     const guint8 *p = g_bytes_get_data (again, &len);
-    pool_ino = inode_of (dir, "device_tree");
+    pool_ino = kerf_test_inode_of (dir, "device_tree");
     g_assert_cmpint (kerf_kernel_emulated_write_file (k, "overlays/new", p, len), <, 0);
-    g_assert_cmpuint (inode_of (dir, "device_tree"), ==, pool_ino);
-    g_assert_cmpuint (inode_of (dir, "instances/a/device_tree"), ==, inst_ino[2]);
+    g_assert_cmpuint (kerf_test_inode_of (dir, "device_tree"), ==, pool_ino);
+    g_assert_cmpuint (kerf_test_inode_of (dir, "instances/a/device_tree"), ==, inst_ino[2]);
     assert_text (dir, "overlays/tx_3/status", "failed\n");
     g_assert_cmpint (kerf_kernel_emulated_rmdir (k, "overlays/tx_3"), ==, 0);
-    g_assert_false (exists (dir, "overlays/tx_3"));
+    g_assert_false (kerf_test_exists (dir, "overlays/tx_3"));
   }
 
   /* removing b removes its directory */
@@ -192,16 +133,16 @@ test_only_changes_written (void)
     g_autoptr(GBytes) ov = test_overlay_remove ("b");
     g_assert_true (kerf_kernel_write_overlay (k, ov, &tx_rm, &status, &error));
     g_assert_no_error (error);
-    g_assert_false (exists (dir, "instances/b"));
-    g_assert_true (exists (dir, "overlays/tx_4"));
+    g_assert_false (kerf_test_exists (dir, "instances/b"));
+    g_assert_true (kerf_test_exists (dir, "overlays/tx_4"));
   }
   /* rollback of a's creation removes it and its tx_1 */
   g_assert_cmpint (kerf_kernel_emulated_rmdir (k, "overlays/tx_1"), ==, 0);
-  g_assert_false (exists (dir, "instances/a"));
-  g_assert_false (exists (dir, "overlays/tx_1"));
+  g_assert_false (kerf_test_exists (dir, "instances/a"));
+  g_assert_false (kerf_test_exists (dir, "overlays/tx_1"));
   assert_no_temp_files (dir);
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 /* The mirror is derived: whatever happened to it (a crash between the state
@@ -209,41 +150,35 @@ test_only_changes_written (void)
 static void
 test_rebuilt_on_open (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-mirror-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
   g_autofree char *dts = NULL, *pool_before = NULL;
   gsize pool_len = 0;
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-mirror-XXXXXX", NULL, base, &dir);
   create (k, "a", 4);
-  dts = read_text (dir, "instances/a/device_tree_source");
+  dts = kerf_test_read_text (dir, "instances/a/device_tree_source");
   {
     g_autofree char *p = g_build_filename (dir, "device_tree", NULL);
     g_assert_true (g_file_get_contents (p, &pool_before, &pool_len, NULL));
   }
   kerf_kernel_free (k);
 
-  write_text (dir, "instances/a/status", "active\n");
-  write_text (dir, "instances/a/device_tree_source", "garbage");
-  write_text (dir, "device_tree", "");
+  kerf_test_write_text (dir, "instances/a/status", "active\n");
+  kerf_test_write_text (dir, "instances/a/device_tree_source", "garbage");
+  kerf_test_write_text (dir, "device_tree", "");
   unlink_rel (dir, "overlays/tx_1/dtbo");
   mkdir_rel (dir, "instances/ghost");
-  write_text (dir, "instances/ghost/id", "9\n");
+  kerf_test_write_text (dir, "instances/ghost/id", "9\n");
   mkdir_rel (dir, "overlays/tx_7");
 
-  k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
+  k = kerf_test_emulated_open (dir, NULL);
   assert_text (dir, "instances/a/status", "ready\n");
   assert_text (dir, "instances/a/device_tree_source", dts);
-  g_assert_true (exists (dir, "overlays/tx_1/dtbo"));
-  g_assert_false (exists (dir, "instances/ghost"));
-  g_assert_false (exists (dir, "overlays/tx_7"));
+  g_assert_true (kerf_test_exists (dir, "overlays/tx_1/dtbo"));
+  g_assert_false (kerf_test_exists (dir, "instances/ghost"));
+  g_assert_false (kerf_test_exists (dir, "overlays/tx_7"));
   {
     g_autofree char *p = g_build_filename (dir, "device_tree", NULL);
     g_autofree char *pool = NULL;
@@ -252,7 +187,7 @@ test_rebuilt_on_open (void)
     g_assert_cmpmem (pool, len, pool_before, pool_len);
   }
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 /* What one create and one delete cost does not depend on how many
@@ -263,16 +198,12 @@ static void
 test_cost_independent_of_size (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-mirror-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
   KerfEmuIoStats before, after;
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-mirror-XXXXXX", NULL, base, &dir);
   for (guint n = 0; n < 24; n++)
     {
       g_autofree char *name = g_strdup_printf ("i%u", n);
@@ -302,14 +233,13 @@ test_cost_independent_of_size (void)
     }
   kerf_kernel_free (k);
 
-  k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
+  k = kerf_test_emulated_open (dir, NULL);
   kerf_kernel_emulated_get_io_stats (k, &after);
   g_assert_cmpuint (after.files_written, ==, 0);
   g_assert_cmpuint (after.fsyncs, ==, 0);
   g_assert_cmpuint (after.files_read, >, 24 * 4);   /* the open compared the mirror */
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 int

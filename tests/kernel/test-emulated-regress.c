@@ -15,29 +15,12 @@
 #include <errno.h>
 #include <string.h>
 #include <libfdt.h>
-#include <glib/gstdio.h>
 
 #include "kerf-kernel-emulated.h"
 #include "kerf-test-fdt.h"
+#include "kerf-test-util.h"
 
 #define GiB (1ULL << 30)
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
 
 /* Offset (mod 8) of property `prop` of node `path` inside `blob`. */
 static guint
@@ -101,25 +84,21 @@ test_misaligned_baseline (void)
   for (int shift = 0; shift <= 1; shift++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+      g_autofree char *dir = NULL;
       g_autoptr(GBytes) base = baseline_shifted (shift);
       g_autoptr(GBytes) pool = NULL;
       KerfKernel *k;
 
-      g_assert_no_error (error);
       covered_size |= prop_misalignment (base, "/resources/memory@0", "size") == 4;
       covered_cpus |= prop_misalignment (base, "/resources", "cpus") == 4;
-      k = kerf_kernel_emulated_new (dir, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-      g_assert_no_error (error);
+      k = kerf_test_emulated_new_tmp ("kerf-emu-regress-XXXXXX", NULL, base, &dir);
       pool = kerf_kernel_read_pool_tree (k, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (tree_u64 (pool, "/resources", "cpus", 0), ==, 4);
       g_assert_cmpuint (tree_u64 (pool, "/resources", "cpus", 27), ==, 31);
       g_assert_cmpuint (tree_u64 (pool, "/resources/memory@80000000", "reg", 1), ==, 6 * GiB);
       kerf_kernel_free (k);
-      rm_rf (dir);
+      kerf_test_rm_rf (dir);
     }
   g_assert_true (covered_size);
   g_assert_true (covered_cpus);
@@ -170,7 +149,7 @@ test_misaligned_overlay (void)
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+      g_autofree char *dir = NULL;
       g_autoptr(GBytes) base = test_baseline_default ();
       g_autoptr(GBytes) create = overlay_create (names[i]);
       g_autoptr(GBytes) grow = NULL;
@@ -181,13 +160,9 @@ test_misaligned_overlay (void)
       guint tx = 0;
       KerfKernel *k;
 
-      g_assert_no_error (error);
       covered_bytes |= prop_misalignment (create, CREATE_RES, "memory-bytes") == 4;
       covered_cpus |= prop_misalignment (create, CREATE_RES, "cpus") == 4;
-      k = kerf_kernel_emulated_new (dir, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-      g_assert_no_error (error);
+      k = kerf_test_emulated_new_tmp ("kerf-emu-regress-XXXXXX", NULL, base, &dir);
       g_assert_true (kerf_kernel_write_overlay (k, create, &tx, &status, &error));
       g_assert_no_error (error);
       g_assert_cmpstr (status, ==, "applied");
@@ -217,7 +192,7 @@ test_misaligned_overlay (void)
                         GiB + 2 * 4096);
       g_assert_cmpuint (tree_u64 (inst->device_tree, "/resources", "cpus", 2), ==, 6);
       kerf_kernel_free (k);
-      rm_rf (dir);
+      kerf_test_rm_rf (dir);
     }
   g_assert_true (covered_bytes);
   g_assert_true (covered_cpus);
@@ -241,14 +216,8 @@ all_bytes_string (const char *prefix)
 static KerfKernel *
 reopen (const char *dir, KerfKernel *k)
 {
-  g_autoptr(GError) error = NULL;
-  KerfKernel *again;
-
   kerf_kernel_free (k);
-  again = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (again);
-  return again;
+  return kerf_test_emulated_open (dir, NULL);
 }
 
 static KerfKernelTransaction *
@@ -268,7 +237,7 @@ static void
 test_non_utf8_failed_tx (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autofree char *target = all_bytes_string ("/instances/x");
   g_autofree char *repro_path = g_test_build_filename (G_TEST_DIST, "..", "..", "fuzz", "regress",
                                                        "emu-dtbo",
@@ -283,11 +252,7 @@ test_non_utf8_failed_tx (void)
   TestFdt *f;
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-regress-XXXXXX", NULL, base, &dir);
 
   /* the fuzzer's reproducer, as the kernel-level write leaves it: tx_1 failed */
   g_assert_true (g_file_get_contents (repro_path, &repro, &repro_len, &error));
@@ -331,7 +296,7 @@ test_non_utf8_failed_tx (void)
     g_assert_cmpuint (txs->len, ==, 0);
   }
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 /* Valid UTF-8 with everything a key file escapes or might lose: spaces and
@@ -354,7 +319,7 @@ check_applied_tx_string (const char *alias)
 {
   static const guint64 cpus[] = { 4, 5, 6, 7 };
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-regress-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autoptr(GBytes) base = NULL, ov = NULL, pool = NULL, pool_again = NULL;
   g_autofree char *status = NULL;
   KerfKernelTransaction *t;
@@ -386,11 +351,7 @@ check_applied_tx_string (const char *alias)
   test_fdt_fragment_end (f);
   ov = test_fdt_finish (f);
 
-  g_assert_no_error (error);
-  k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-regress-XXXXXX", NULL, base, &dir);
   g_assert_true (kerf_kernel_write_overlay (k, ov, &tx, &status, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (status, ==, "applied");
@@ -418,7 +379,7 @@ check_applied_tx_string (const char *alias)
   g_assert_cmpint (fdt_path_offset (fdt, "/pci@0,2"), <, 0);
   k = reopen (dir, k);
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 static void

@@ -10,83 +10,22 @@
  * a crash is harmless. */
 #include "config.h"
 
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <glib/gstdio.h>
 
 #include "kerf-kernel-emulated.h"
 #include "kerf-test-fdt.h"
+#include "kerf-test-util.h"
 
 #define MiB (1ULL << 20)
 #define STATE_FILE ".kerf-emulated-state"
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
-
-static guint64
-inode_of (const char *dir, const char *rel)
-{
-  g_autofree char *p = g_build_filename (dir, rel, NULL);
-  struct stat st;
-  g_assert_cmpint (g_stat (p, &st), ==, 0);
-  return st.st_ino;
-}
-
-static GBytes *
-read_file (const char *dir, const char *rel)
-{
-  g_autofree char *p = g_build_filename (dir, rel, NULL);
-  char *s = NULL;
-  gsize n = 0;
-  g_assert_true (g_file_get_contents (p, &s, &n, NULL));
-  return g_bytes_new_take (s, n);
-}
-
-static gboolean
-exists (const char *dir, const char *rel)
-{
-  g_autofree char *p = g_build_filename (dir, rel, NULL);
-  return g_file_test (p, G_FILE_TEST_EXISTS);
-}
-
-static KerfKernel *
-open_kernel (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  KerfKernel *k = kerf_kernel_emulated_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (k);
-  return k;
-}
 
 static guint
 create (KerfKernel *k, const char *name, guint64 cpu)
 {
   g_autoptr(GBytes) ov = test_overlay_create (name, 0, &cpu, 1, 2 * MiB);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *status = NULL;
-  guint tx = 0;
 
-  g_assert_true (kerf_kernel_write_overlay (k, ov, &tx, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpstr (status, ==, "applied");
-  return tx;
+  return kerf_test_apply_ok (k, ov);
 }
 
 /* A create whose CPU another instance holds: refused, and its tx_N gone. */
@@ -150,15 +89,6 @@ describe (KerfKernel *k)
   return g_string_free (out, FALSE);
 }
 
-static int
-write_elf (const char *dir)
-{
-  g_autofree char *path = g_build_filename (dir, "vmlinux", NULL);
-  guint8 elf[256] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
-  g_assert_true (g_file_set_contents (path, (const char *) elf, sizeof elf, NULL));
-  return open (path, O_RDONLY | O_CLOEXEC);
-}
-
 /* A history of every kind of change (creates, a rollback, a failed create,
  * a remove, a loaded and a running instance) reads back the same after a
  * restart, and the restart writes nothing: the digest of the file read
@@ -167,8 +97,8 @@ static void
 test_restart_identical (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-save-XXXXXX", &error);
-  g_autofree char *image_dir = g_dir_make_tmp ("kerf-emu-image-XXXXXX", &error);
+  g_autofree char *dir = NULL;
+  g_autofree char *image_dir = kerf_test_make_tmp_dir ("kerf-emu-image-XXXXXX");
   g_autoptr(GBytes) base = test_baseline_default ();
   g_autoptr(GBytes) rm = test_overlay_remove ("c");
   g_autoptr(GBytes) state_before = NULL, state_after = NULL;
@@ -179,10 +109,7 @@ test_restart_identical (void)
   KerfKernel *k;
   int fd;
 
-  g_assert_no_error (error);
-  k = open_kernel (dir);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-save-XXXXXX", NULL, base, &dir);
   create (k, "a", 4);
   tx_b = create (k, "b", 5);
   create (k, "c", 6);
@@ -192,7 +119,7 @@ test_restart_identical (void)
   g_assert_no_error (error);
   g_assert_true (kerf_kernel_write_overlay (k, rm, &tx, &status, &error));
   g_assert_no_error (error);
-  fd = write_elf (image_dir);
+  fd = kerf_test_write_elf (image_dir, NULL);
   g_assert_cmpint (fd, >=, 0);
   g_assert_true (kerf_kernel_load (k, 1, fd, -1, "console=ttyS0 quiet", 0, &error));
   g_assert_no_error (error);
@@ -204,32 +131,32 @@ test_restart_identical (void)
   g_assert_null (strstr (before, "instance c "));
   kerf_kernel_free (k);
 
-  state_before = read_file (dir, STATE_FILE);
-  inode = inode_of (dir, STATE_FILE);
-  k = open_kernel (dir);
+  state_before = kerf_test_read_bytes (dir, STATE_FILE);
+  inode = kerf_test_inode_of (dir, STATE_FILE);
+  k = kerf_test_emulated_open (dir, NULL);
   kerf_kernel_emulated_get_io_stats (k, &io);
   g_assert_cmpuint (io.fsyncs, ==, 0);
   g_assert_cmpuint (io.files_written, ==, 0);
   after = describe (k);
   g_assert_cmpstr (after, ==, before);
-  g_assert_cmpuint (inode_of (dir, STATE_FILE), ==, inode);
-  g_assert_false (exists (dir, "." STATE_FILE ".tmp"));
+  g_assert_cmpuint (kerf_test_inode_of (dir, STATE_FILE), ==, inode);
+  g_assert_false (kerf_test_exists (dir, "." STATE_FILE ".tmp"));
 
   /* the next change is saved, and a second restart reads it back */
   g_clear_pointer (&before, g_free);
   create (k, "g", 9);
   before = describe (k);
   kerf_kernel_free (k);
-  state_after = read_file (dir, STATE_FILE);
+  state_after = kerf_test_read_bytes (dir, STATE_FILE);
   g_assert_false (g_bytes_equal (state_before, state_after));
-  g_assert_cmpuint (inode_of (dir, STATE_FILE), !=, inode);
-  k = open_kernel (dir);
+  g_assert_cmpuint (kerf_test_inode_of (dir, STATE_FILE), !=, inode);
+  k = kerf_test_emulated_open (dir, NULL);
   g_clear_pointer (&after, g_free);
   after = describe (k);
   g_assert_cmpstr (after, ==, before);
   kerf_kernel_free (k);
-  rm_rf (dir);
-  rm_rf (image_dir);
+  kerf_test_rm_rf (dir);
+  kerf_test_rm_rf (image_dir);
 }
 
 /* A failed overlay restores the pool and instances and keeps every other
@@ -239,8 +166,7 @@ test_restart_identical (void)
 static void
 test_failed_overlay_restores (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-save-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
   g_autofree char *before = NULL, *after = NULL;
   KerfEmuIoStats io0, io1;
@@ -248,18 +174,15 @@ test_failed_overlay_restores (void)
   guint last, next;
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = open_kernel (dir);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-save-XXXXXX", NULL, base, &dir);
   for (guint n = 0; n < 12; n++)
     {
       g_autofree char *name = g_strdup_printf ("i%u", n);
       last = create (k, name, 4 + n);
     }
   before = describe (k);
-  inode_inst = inode_of (dir, "instances/i0/device_tree");
-  inode_tx = inode_of (dir, "overlays/tx_1/dtbo");
+  inode_inst = kerf_test_inode_of (dir, "instances/i0/device_tree");
+  inode_tx = kerf_test_inode_of (dir, "overlays/tx_1/dtbo");
 
   kerf_kernel_emulated_get_io_stats (k, &io0);
   create_fails (k, "x", 4);
@@ -269,9 +192,9 @@ test_failed_overlay_restores (void)
   g_assert_cmpuint (io1.files_written - io0.files_written, <=, 1 + 1);
   after = describe (k);
   g_assert_cmpstr (after, ==, before);
-  g_assert_cmpuint (inode_of (dir, "instances/i0/device_tree"), ==, inode_inst);
-  g_assert_cmpuint (inode_of (dir, "overlays/tx_1/dtbo"), ==, inode_tx);
-  g_assert_false (exists (dir, "instances/x"));
+  g_assert_cmpuint (kerf_test_inode_of (dir, "instances/i0/device_tree"), ==, inode_inst);
+  g_assert_cmpuint (kerf_test_inode_of (dir, "overlays/tx_1/dtbo"), ==, inode_tx);
+  g_assert_false (kerf_test_exists (dir, "instances/x"));
 
   /* the failed transaction used up its id, as on the real kernel */
   next = create (k, "y", 30);
@@ -280,13 +203,13 @@ test_failed_overlay_restores (void)
   before = describe (k);
   kerf_kernel_free (k);
 
-  k = open_kernel (dir);
+  k = kerf_test_emulated_open (dir, NULL);
   g_clear_pointer (&after, g_free);
   after = describe (k);
   g_assert_cmpstr (after, ==, before);
   g_assert_nonnull (strstr (after, "instance y "));
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 /* A temporary state file left by a crash before its rename is not the
@@ -295,36 +218,32 @@ test_failed_overlay_restores (void)
 static void
 test_leftover_temp_file (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-save-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autofree char *tmp = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
   g_autofree char *before = NULL, *after = NULL;
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = open_kernel (dir);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-save-XXXXXX", NULL, base, &dir);
   create (k, "a", 4);
   before = describe (k);
   kerf_kernel_free (k);
 
   tmp = g_build_filename (dir, "." STATE_FILE ".tmp", NULL);
   g_assert_true (g_file_set_contents (tmp, "[kernel]\nhas-baseline=fal", -1, NULL));
-  k = open_kernel (dir);
+  k = kerf_test_emulated_open (dir, NULL);
   after = describe (k);
   g_assert_cmpstr (after, ==, before);
   create (k, "b", 5);
-  g_assert_false (exists (dir, "." STATE_FILE ".tmp"));
+  g_assert_false (kerf_test_exists (dir, "." STATE_FILE ".tmp"));
   kerf_kernel_free (k);
 
-  k = open_kernel (dir);
+  k = kerf_test_emulated_open (dir, NULL);
   g_clear_pointer (&after, g_free);
   after = describe (k);
   g_assert_nonnull (strstr (after, "instance b "));
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 /* A state file bigger than the save's stream buffer (many transactions)
@@ -334,17 +253,14 @@ static void
 test_large_state_streamed (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-save-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
   g_autoptr(GBytes) state = NULL;
   g_autofree char *before = NULL, *after = NULL;
   KerfEmuIoStats io;
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = open_kernel (dir);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-save-XXXXXX", NULL, base, &dir);
   /* create and remove the same instance: the history grows, the pool not */
   for (guint n = 0; n < 200; n++)
     {
@@ -357,10 +273,10 @@ test_large_state_streamed (void)
     }
   before = describe (k);
   kerf_kernel_free (k);
-  state = read_file (dir, STATE_FILE);
+  state = kerf_test_read_bytes (dir, STATE_FILE);
   g_assert_cmpuint (g_bytes_get_size (state), >, 3 * 64 * 1024);
 
-  k = open_kernel (dir);
+  k = kerf_test_emulated_open (dir, NULL);
   /* compared chunk by chunk with the file in place: equal, not written */
   kerf_kernel_emulated_get_io_stats (k, &io);
   g_assert_cmpuint (io.fsyncs, ==, 0);
@@ -369,7 +285,7 @@ test_large_state_streamed (void)
   g_assert_cmpstr (after, ==, before);
   g_assert_nonnull (strstr (after, "tx 400 applied"));
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 /* A save compares what it would write with the file in place, byte for
@@ -379,8 +295,7 @@ test_large_state_streamed (void)
 static void
 test_compared_with_file (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("kerf-emu-save-XXXXXX", &error);
+  g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
   g_autoptr(GBytes) written = NULL, edited = NULL, rewritten = NULL;
@@ -388,31 +303,28 @@ test_compared_with_file (void)
   KerfEmuIoStats io;
   KerfKernel *k;
 
-  g_assert_no_error (error);
-  k = open_kernel (dir);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  k = kerf_test_emulated_new_tmp ("kerf-emu-save-XXXXXX", NULL, base, &dir);
   create (k, "a", 4);
   before = describe (k);
   kerf_kernel_free (k);
 
-  written = read_file (dir, STATE_FILE);
+  written = kerf_test_read_bytes (dir, STATE_FILE);
   text = g_strdup_printf ("# edited\n%.*s", (int) g_bytes_get_size (written),
                           (const char *) g_bytes_get_data (written, NULL));
   path = g_build_filename (dir, STATE_FILE, NULL);
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  edited = read_file (dir, STATE_FILE);
+  edited = kerf_test_read_bytes (dir, STATE_FILE);
   g_assert_false (g_bytes_equal (edited, written));
 
-  k = open_kernel (dir);
+  k = kerf_test_emulated_open (dir, NULL);
   kerf_kernel_emulated_get_io_stats (k, &io);
   g_assert_cmpuint (io.fsyncs, ==, 1);
   after = describe (k);
   g_assert_cmpstr (after, ==, before);
-  rewritten = read_file (dir, STATE_FILE);
+  rewritten = kerf_test_read_bytes (dir, STATE_FILE);
   g_assert_true (g_bytes_equal (rewritten, written));
   kerf_kernel_free (k);
-  rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include "kerf-kernel-emulated.h"
 #include "kerf-test-fdt.h"
+#include "kerf-test-util.h"
 
 #define GiB (1ULL << 30)
 
@@ -20,61 +21,30 @@ typedef struct {
 } Fixture;
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
-
-static void
 fixture_bare (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  f->dir = g_dir_make_tmp ("kerf-emu-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->k = kerf_kernel_emulated_new (f->dir, NULL, &error);
-  g_assert_no_error (error);
+  f->k = kerf_test_emulated_new_tmp ("kerf-emu-XXXXXX", NULL, NULL, &f->dir);
 }
 
 static void
 fixture_init (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) base = test_baseline_default ();
-  fixture_bare (f, data);
-  g_assert_true (kerf_kernel_write_baseline (f->k, base, &error));
-  g_assert_no_error (error);
+  f->k = kerf_test_emulated_new_tmp ("kerf-emu-XXXXXX", NULL, base, &f->dir);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   kerf_kernel_free (f->k);
-  rm_rf (f->dir);
+  kerf_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
 static guint
 apply_ok (Fixture *f, GBytes *dtbo)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *status = NULL;
-  guint tx = 0;
-  g_assert_true (kerf_kernel_write_overlay (f->k, dtbo, &tx, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpstr (status, ==, "applied");
-  g_assert_cmpuint (tx, >, 0);
-  return tx;
+  return kerf_test_apply_ok (f->k, dtbo);
 }
 
 /* Applies an overlay that must be refused with `errnum` / `code`, and checks
@@ -792,16 +762,6 @@ test_sequence_golden (Fixture *f, gconstpointer d)
 
 /* ---- rollback rules ---------------------------------------------------- */
 
-static int
-write_elf (const char *dir, char **path_out)
-{
-  g_autofree char *path = g_build_filename (dir, "vmlinux", NULL);
-  guint8 elf[256] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
-  g_assert_true (g_file_set_contents (path, (const char *) elf, sizeof elf, NULL));
-  *path_out = g_steal_pointer (&path);
-  return open (*path_out, O_RDONLY | O_CLOEXEC);
-}
-
 static const char *
 status_of (Fixture *f, const char *name)
 {
@@ -826,7 +786,7 @@ test_refuse_rollback_active (Fixture *f, gconstpointer d)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   guint tx = apply_ok (f, ov);
-  int fd = write_elf (f->dir, &path);
+  int fd = kerf_test_write_elf (f->dir, &path);
 
   g_assert_true (kerf_kernel_load (f->k, 1, fd, -1, NULL, 0, &error));
   g_assert_true (kerf_kernel_exec (f->k, 1, &error));
@@ -846,7 +806,7 @@ test_refuse_remove_loaded (Fixture *f, gconstpointer d)
   int fd;
 
   create_web (f);
-  fd = write_elf (f->dir, &path);
+  fd = kerf_test_write_elf (f->dir, &path);
   g_assert_true (kerf_kernel_load (f->k, 1, fd, -1, NULL, 0, &error));
   g_assert_no_error (error);
   apply_refused (f, rm, EBUSY, KERF_ERROR_BUSY);
@@ -891,7 +851,7 @@ test_lifecycle (Fixture *f, gconstpointer d)
   int fd;
 
   create_web (f);
-  fd = write_elf (f->dir, &path);
+  fd = kerf_test_write_elf (f->dir, &path);
   g_assert_cmpstr (status_of (f, "web"), ==, "ready");
 
   g_assert_false (kerf_kernel_exec (f->k, 1, &error));
@@ -996,14 +956,13 @@ test_restart (Fixture *f, gconstpointer d)
 
   create_web (f);
   tx = apply_ok (f, c_db);
-  fd = write_elf (f->dir, &path);
+  fd = kerf_test_write_elf (f->dir, &path);
   g_assert_true (kerf_kernel_load (f->k, 1, fd, -1, NULL, 0, &error));
   close (fd);
   pool1 = kerf_kernel_read_pool_tree (f->k, NULL);
 
   kerf_kernel_free (f->k);
-  f->k = kerf_kernel_emulated_new (f->dir, NULL, &error);
-  g_assert_no_error (error);
+  f->k = kerf_test_emulated_open (f->dir, NULL);
   pool2 = kerf_kernel_read_pool_tree (f->k, NULL);
   g_assert_true (g_bytes_equal (pool1, pool2));
   g_assert_cmpstr (status_of (f, "web"), ==, "loaded");
@@ -1088,8 +1047,7 @@ test_numa_placement (void)
   guint tx;
 
   g_assert_no_error (error);
-  k = kerf_kernel_emulated_new (dir, m, &error);
-  g_assert_no_error (error);
+  k = kerf_test_emulated_open (dir, m);
   t = test_fdt_new ();
   test_fdt_string (t, "compatible", "multikernel-v1");
   test_fdt_begin (t, "resources");
@@ -1104,8 +1062,7 @@ test_numa_placement (void)
   test_fdt_end (t);
   test_fdt_end (t);
   base = test_fdt_finish (t);
-  g_assert_true (kerf_kernel_write_baseline (k, base, &error));
-  g_assert_no_error (error);
+  kerf_test_write_baseline (k, base);
 
   t = test_fdt_new ();
   test_fdt_fragment_begin (t, 0, "/instances");

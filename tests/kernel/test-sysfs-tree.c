@@ -13,6 +13,7 @@
 
 #include "kerf-kernel-sysfs.h"
 #include "kerf-syscalls.h"
+#include "kerf-test-util.h"
 
 /* ---- the syscall recorder ------------------------------------------------ */
 
@@ -152,23 +153,6 @@ fake_write (gpointer data, const char *path, const guint8 *buf, gsize len)
   return f->mode == FAKE_FAIL_WITH_TX || f->mode == FAKE_FAIL_NO_TX ? -f->err : 0;
 }
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
-
 static int
 fake_rmdir (gpointer data, const char *path)
 {
@@ -179,7 +163,7 @@ fake_rmdir (gpointer data, const char *path)
     return -f->rmdir_err;
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     return -ENOENT;
-  rm_rf (path);   /* kernfs: rmdir of a tx_N takes its files with it */
+  kerf_test_rm_rf (path);   /* kernfs: rmdir of a tx_N takes its files with it */
   return 0;
 }
 
@@ -225,7 +209,7 @@ teardown (Fixture *fx, gconstpointer data)
 
   kerf_syscalls_set (&recorder);   /* never back to the real table */
   kerf_kernel_free (fx->k);
-  rm_rf (f->root);
+  kerf_test_rm_rf (f->root);
   g_free (f->root);
   g_ptr_array_unref (f->writes);
   g_ptr_array_unref (f->rmdirs);

@@ -10,6 +10,7 @@
 #include "kerf-kernel-sysfs.h"
 #include "kerf-kernel-emulated.h"
 #include "kerf-test-fdt.h"
+#include "kerf-test-util.h"
 
 #define GiB (1ULL << 30)
 
@@ -56,29 +57,10 @@ kernel_rmdir (gpointer data, const char *path)
 static const KerfSysfsOps kernel_ops = { kernel_write, kernel_rmdir };
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR))
-          rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
-
-static void
 setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  f->dir = g_dir_make_tmp ("kerf-sysfs-XXXXXX", &error);
-  f->emu = kerf_kernel_emulated_new (f->dir, NULL, &error);
-  g_assert_no_error (error);
+  f->emu = kerf_test_emulated_new_tmp ("kerf-sysfs-XXXXXX", NULL, NULL, &f->dir);
   f->sysfs = kerf_kernel_sysfs_new (f->dir, &error);
   g_assert_no_error (error);
   kerf_kernel_sysfs_set_ops (f->sysfs, &kernel_ops, f);
@@ -90,7 +72,7 @@ teardown (Fixture *f, gconstpointer data)
   kerf_kernel_free (f->sysfs);
   kerf_kernel_free (f->emu);
   g_clear_pointer (&f->decoy, g_bytes_unref);
-  rm_rf (f->dir);
+  kerf_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
