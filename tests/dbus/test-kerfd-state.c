@@ -4,9 +4,9 @@
 #include "config.h"
 
 #include <string.h>
-#include <glib/gstdio.h>
 
 #include "kerfd-state.h"
+#include "kerf-test-util.h"
 
 typedef struct {
   char       *dir;
@@ -19,28 +19,9 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
 
   (void) data;
-  f->dir = g_dir_make_tmp ("kerfd-state-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = kerf_test_make_tmp_dir ("kerfd-state-XXXXXX");
   f->state = kerfd_state_open (f->dir, &error);
   g_assert_no_error (error);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *entry;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, entry, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -48,7 +29,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 {
   (void) data;
   kerfd_state_free (f->state);
-  remove_tree (f->dir);
+  kerf_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 

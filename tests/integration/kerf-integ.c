@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <glib/gstdio.h>
 
 #include "kerf-integ.h"
 #include "kerf-alloc.h"
@@ -27,28 +26,9 @@ integ_load_example (const char *name)
   return model;
 }
 
-void
-integ_rm_rf (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (d != NULL)
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (path, name, NULL);
-        if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
-          integ_rm_rf (p);
-        else
-          g_unlink (p);
-      }
-  g_rmdir (path);
-}
-
 KerfKernel *
 integ_kernel_new (const KerfEmuMachine *machine, char **dir_out)
 {
-  g_autoptr(GError) error = NULL;
   /* tmpfs when there is one: the emulator writes (and fsyncs) its state
    * after every transaction, and the random sequences make thousands */
   const char *tmp = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir ();
@@ -56,8 +36,7 @@ integ_kernel_new (const KerfEmuMachine *machine, char **dir_out)
   KerfKernel *k;
 
   g_assert_nonnull (g_mkdtemp (dir));
-  k = kerf_kernel_emulated_new (dir, machine, &error);
-  g_assert_no_error (error);
+  k = kerf_test_emulated_open (dir, machine);
   *dir_out = dir;
   return k;
 }

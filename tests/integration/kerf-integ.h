@@ -12,6 +12,7 @@
 #include "kerf-overlay.h"
 #include "kerf-kernel-emulated.h"
 #include "kerf-validate.h"
+#include "kerf-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -22,10 +23,10 @@ G_BEGIN_DECLS
 KerfModel  *integ_load_example (const char *name);
 char       *integ_example_path (const char *name);
 
-/* A fresh emulated kernel in a temporary directory.  `machine` NULL = the
- * emulator's default machine. */
+/* A fresh emulated kernel in a temporary directory (on tmpfs where there is
+ * one; kerf_test_rm_rf() removes it).  `machine` NULL = the emulator's
+ * default machine. */
 KerfKernel *integ_kernel_new (const KerfEmuMachine *machine, char **dir_out);
-void        integ_rm_rf (const char *path);
 
 /* kerf_model_to_kernel_baseline -> DTB -> write_baseline; then the model's
  * pool_base is taken from the pool tree, as kerfd does. */

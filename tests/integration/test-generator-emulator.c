@@ -36,7 +36,7 @@ teardown (Fixture *f, gconstpointer data)
 {
   kerf_kernel_free (f->k);
   kerf_model_free (f->model);
-  integ_rm_rf (f->dir);
+  kerf_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -608,8 +608,8 @@ test_default_machine_init (void)
   integ_assert_matches (ka, a);
   g_clear_pointer (&ka, kerf_kernel_free);
   g_clear_pointer (&kb, kerf_kernel_free);
-  integ_rm_rf (da);
-  integ_rm_rf (db);
+  kerf_test_rm_rf (da);
+  kerf_test_rm_rf (db);
 }
 
 int

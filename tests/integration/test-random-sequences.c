@@ -388,7 +388,7 @@ run_seed (guint32 seed, guint steps)
   kerf_kernel_free (r.k);
   kerf_model_free (r.model);
   g_rand_free (r.rand);
-  integ_rm_rf (dir);
+  kerf_test_rm_rf (dir);
 }
 
 static void
