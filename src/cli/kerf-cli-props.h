@@ -47,8 +47,9 @@ typedef struct {
   GPtrArray    *instances;  /* KerfCliProps of org.multikernel.Kerf.Instance, sorted by Name */
 } KerfCliSnapshot;
 
-/* Connects to the bus `global` names and reads kerfd's objects.  Without
- * NO_AUTO_START, so D-Bus activation still starts kerfd.  On failure prints
+/* Connects to the bus `global` names and reads kerfd's objects: over a
+ * plain unix socket when it can (kerf-cli-light.c), else through GDBus.
+ * Without NO_AUTO_START, so D-Bus activation still starts kerfd.  On failure prints
  * what `kerf_cli_bus_open` would and returns NULL with `*status` set. */
 KerfCliSnapshot *kerf_cli_snapshot_get (KerfCliGlobal *global, int *status);
 void             kerf_cli_snapshot_free (KerfCliSnapshot *snapshot);
