@@ -132,7 +132,12 @@ main (int argc, char **argv)
   KerfCliGlobal global = { 0 };
   int i;
 
-  setlocale (LC_ALL, "");
+  /* Only what kerf uses: the character set of the terminal (LC_CTYPE) and
+   * message language.  Numbers, sorting and dates stay "C" so that output
+   * is the same everywhere, and each category set costs a few file reads
+   * at every start (C.UTF-8 has no locale archive: one file per category). */
+  setlocale (LC_CTYPE, "");
+  setlocale (LC_MESSAGES, "");
   global.bus = g_getenv ("KERF_BUS");
 
   /* Global options come before the command name. */
