@@ -15,7 +15,8 @@ each with its reference measured in the same run:
     target <= 1.5
   * CreateInstance + Delete cycles per second
   * `kerf show` end to end vs /bin/true and vs `bench-dbus show` (a
-    minimal GLib client doing one GetAll), interleaved run by run: targets
+    minimal GLib client doing one GetAll), interleaved run by run and
+    started from bench-spawn (a small C process, as a shell would): targets
     <= 10 ms and <= 3x the GLib client; CPU time (user+sys) beside the wall
     time, since on a loaded machine the wall time is mostly waiting for a CPU
   * kerfd RSS idle (initialized, no instances) and with N instances:
@@ -34,7 +35,6 @@ the start and the end: on a shared machine it explains noisy wall times.
 Exit 77 (skip) when kerfd, dbus-daemon or dbusmock is missing.
 """
 import os
-import resource
 import shutil
 import signal
 import statistics
@@ -92,21 +92,17 @@ def rss_peak_kib(pid):
     return -1
 
 
-def time_cmds(argvs, reps, env=None):
+def time_cmds(spawn, argvs, reps, env=None):
     """Runs each argv once per round, `reps` rounds (interleaved, so a busy
-    neighbour slows all alike); returns [(median wall s, median CPU s)]."""
-    wall = [[] for _ in argvs]
-    cpu = [[] for _ in argvs]
-    for _ in range(reps):
-        for k, argv in enumerate(argvs):
-            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.monotonic()
-            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           check=True, env=env)
-            wall[k].append(time.monotonic() - t0)
-            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu[k].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
-    return [(statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu)]
+    neighbour slows all alike), from bench-spawn: a small C process, since
+    from this Python process (GLib, dbus loaded) even /bin/true takes about
+    a millisecond longer than from a shell.  Returns [(median wall s,
+    median CPU s)]."""
+    cmd = [spawn, str(reps)]
+    for k, argv in enumerate(argvs):
+        cmd += (['--'] if k else []) + list(argv)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    return [tuple(float(x) for x in line.split()) for line in out.splitlines()]
 
 
 def fs_type(path):
@@ -135,7 +131,8 @@ def main():
     kerf = os.path.join(build, 'src', 'cli', 'kerf')
     client = os.path.join(build, 'bench', 'bench-dbus')
     mini = os.path.join(build, 'bench', 'bench-mini-service')
-    for p in (kerfd, kerf, client, mini):
+    spawn = os.path.join(build, 'bench', 'bench-spawn')
+    for p in (kerfd, kerf, client, mini, spawn):
         if not os.access(p, os.X_OK):
             skip(f'{p} not built (kerfd needs -Ddaemon=true)')
     if shutil.which('dbus-daemon') is None:
@@ -238,7 +235,8 @@ def main():
                                      'org.kerf.BenchMini', 'Ping', '()', str(per_round))))
         pool, floor, ping = (statistics.median(x) for x in (pools, floors, pings))
         (show, show_cpu), (true, true_cpu), (minimal, minimal_cpu) = time_cmds(
-            [[kerf, 'show', '--bus=' + addr], ['/bin/true'], [client, addr, 'show']], 30, env)
+            spawn, [[kerf, 'show', '--bus=' + addr], ['/bin/true'], [client, addr, 'show']], 30,
+            env)
         done, secs, tail_n, tail_secs = bench('cycle', str(n_cycles), str(2 * MIB),
                                               str(limit)).split()
         done, secs, tail_n, tail_secs = int(done), float(secs), int(tail_n), float(tail_secs)
@@ -253,7 +251,7 @@ def main():
         time.sleep(0.5)
         rss_full = rss_kib(daemon.pid)
         pool_full = pool_getall(max(n_calls // 10, 20))
-        (show_full, show_full_cpu), = time_cmds([[kerf, 'show', '--bus=' + addr]], 5, env)
+        (show_full, show_full_cpu), = time_cmds(spawn, [[kerf, 'show', '--bus=' + addr]], 5, env)
         rss_peak = rss_peak_kib(daemon.pid)
 
         def verdict(ok):
