@@ -255,10 +255,36 @@ kerf_monitor_object_added (GDBusObjectManager *manager, GDBusObject *object, gpo
   kerf_monitor_emit (user_data, "added", g_dbus_object_get_object_path (object), object, NULL, NULL);
 }
 
+/* kerfd's object manager carries only its newest transactions: one that
+ * leaves that window is announced as removed, yet it is still in the
+ * kernel and still answers at its path.  Asking tells the two apart, so
+ * that "removed" keeps meaning rolled back. */
+static gboolean
+kerf_monitor_tx_still_there (GDBusObjectManager *manager, const char *path)
+{
+  GDBusConnection *connection =
+    g_dbus_object_manager_client_get_connection (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
+  g_autoptr (GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (connection, KERF_CLI_BUS_NAME, path,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.multikernel.Kerf.Transaction",
+                                                      "Status"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                       5000, NULL, NULL);
+  return reply != NULL;
+}
+
 static void
 kerf_monitor_object_removed (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
 {
-  kerf_monitor_emit (user_data, "removed", g_dbus_object_get_object_path (object), object, NULL, NULL);
+  const char *path = g_dbus_object_get_object_path (object);
+  const char *event = "removed";
+
+  if (strcmp (kerf_monitor_kind (path), "transaction") == 0 &&
+      kerf_monitor_tx_still_there (manager, path))
+    event = "archived";
+  kerf_monitor_emit (user_data, event, path, object, NULL, NULL);
 }
 
 static void

@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from clitest import Tap, kerf, DATA, SRCDIR  # noqa: E402
@@ -419,10 +421,36 @@ def test_history_window(t):
     E.stop_kerfd()
     E.start_kerfd('--transaction-history=1')
     t.rc(k('init', '--input=' + BASELINE), 0, 'history: init')
+    from clitest import KERF
+    mon = subprocess.Popen([KERF, '--bus=' + E.address, '--json', 'monitor'],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=SRCDIR)
+    mon.stderr.readline()   # "Watching kerfd ...": subscribed
     for name in ('a', 'b', 'c'):
         t.rc(k('create', name, '--cpu-count=1', '--memory=256MB'), 0, f'history: create {name}')
     r = k('--json', 'transactions')
     txs = r.json()
+    # the newest leaves the window: "archived", not "removed"; a rollback of
+    # the exported one is "removed"
+    t.rc(k('rollback', str(txs[-1]['id'])), 0, 'history: rollback of the newest')
+    events = []
+    reader = threading.Thread(target=lambda: events.extend(json.loads(line)
+                                                           for line in mon.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(
+            e['kind'] == 'transaction' and e['event'] == 'removed' for e in list(events)):
+        time.sleep(0.1)
+    mon.terminate()
+    mon.wait(timeout=30)
+    tx_events = [(e['event'], e['name']) for e in events if e['kind'] == 'transaction']
+    t.ok(('archived', str(txs[0]['id'])) in tx_events and
+         ('archived', str(txs[1]['id'])) in tx_events,
+         'history: monitor says "archived" when a transaction leaves the window', tx_events)
+    t.ok(('removed', str(txs[-1]['id'])) in tx_events and
+         not any(ev == 'removed' and n != str(txs[-1]['id']) for ev, n in tx_events),
+         'history: and "removed" only for the rolled-back one', tx_events)
+    t.rc(k('create', 'c', '--cpu-count=1', '--memory=256MB'), 0, 'history: create c again')
+    txs = k('--json', 'transactions').json()
     t.ok([x['instance'] for x in txs] == ['a', 'b', 'c'] and
          all(x['operation'] == 'create' for x in txs),
          'history: transactions lists all three, not only the exported one', r)
