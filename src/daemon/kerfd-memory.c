@@ -13,6 +13,10 @@
  * mapped and unmapped, never left in the heap), and a trim shortly after
  * kerfd has been busy.  Calls arrive in bursts; the trim runs at most once
  * per burst, on the main loop, when the burst is over.
+ *
+ * GLib 2.74's GSlice is an allocator of its own that no trim reaches; it is
+ * in use before main() runs, so kerfd cannot switch it off itself:
+ * kerfd.service sets G_SLICE=always-malloc.
  */
 #include "config.h"
 

@@ -68,6 +68,9 @@ check('@system-service' in calls, 'SystemCallFilter has @system-service', calls)
 for call in ('kexec_file_load', 'reboot', 'mount'):
     check(call in calls, f'SystemCallFilter allows {call}', calls)
 check(not [c for c in calls if c.startswith('~')], 'no deny list mixed into the allow list')
+check('G_SLICE=always-malloc' in ' '.join(svc('Environment')).split(),
+      'G_SLICE=always-malloc: the memory of a large reply can be given back (GLib 2.74)',
+      svc('Environment'))
 check(svc('ExecStart') and svc('ExecStart')[0].endswith('kerfd --backend=sysfs'),
       'ExecStart runs kerfd on the real kernel', svc('ExecStart'))
 check(not [v for v in svc('ExecStart') if '@' in v], 'every @placeholder@ was substituted')
