@@ -188,8 +188,8 @@ kerfd_archive_method_call (GDBusConnection *connection, const char *sender,
                                              "No transaction at %s", object_path);
       return;
     }
-  /* the interface has one method; GDBus checked name and signature */
-  g_return_if_fail (g_str_equal (method_name, "Rollback"));
+  /* GDBus checked the name and the signature against the interface, whose
+   * only method is Rollback */
   call = g_new0 (KerfdArchiveCall, 1);
   call->daemon = d;
   call->invocation = invocation;   /* ours until replied */

@@ -187,14 +187,14 @@ kerfd_daemon_last_transactions (const KerfdSnapshot *s)
   return last;
 }
 
+/* the snapshot's transactions are in ascending id order */
 static guint
 kerfd_daemon_newest_transaction (const KerfdSnapshot *s)
 {
-  guint last = 0;
-
-  for (guint i = 0; i < s->transactions->len; i++)
-    last = MAX (last, ((const KerfdTxInfo *) g_ptr_array_index (s->transactions, i))->id);
-  return last;
+  if (s->transactions->len == 0)
+    return 0;
+  return ((const KerfdTxInfo *) g_ptr_array_index (s->transactions,
+                                                   s->transactions->len - 1))->id;
 }
 
 static void

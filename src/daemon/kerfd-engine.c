@@ -489,23 +489,25 @@ kerfd_engine_build_snapshot (KerfdEngine *engine, GError **error)
       KerfKernelInstance *ki = g_ptr_array_index (kinstances, i);
       KerfdInstanceRecord *record;
       KerfdInstanceInfo *info;
+      g_autofree char *key = NULL;
 
       if (kerfd_engine_reconcile_update (engine, ki, s->state != NULL ? s->state->resources : NULL,
                                          records))
         g_hash_table_add (completed_updates, g_strdup (ki->name));
-      record = g_hash_table_lookup (records, ki->name);
+      /* the table is already a copy (kerfd_state_load_instances): take
+       * the record out of it; what stays behind are the orphans */
+      if (!g_hash_table_steal_extended (records, ki->name, (gpointer *) &key, (gpointer *) &record))
+        record = NULL;
       info = g_new0 (KerfdInstanceInfo, 1);
 
       info->name = g_strdup (ki->name);
       info->id = ki->id;
       info->status = g_strdup (ki->status != NULL && *ki->status != '\0' ? ki->status : "empty");
-      info->record = record != NULL ? kerfd_instance_record_copy (record)
-                                    : kerfd_instance_record_new (ki->name);
-      g_hash_table_replace (s->instances, info->name, info);
       if (s->state != NULL)
         g_ptr_array_add (s->state->instances,
                          kerfd_engine_instance_from_kernel (ki, s->state->resources, record));
-      g_hash_table_remove (records, ki->name);
+      info->record = record != NULL ? record : kerfd_instance_record_new (ki->name);
+      g_hash_table_replace (s->instances, info->name, info);
     }
 
   /* orphans: records of instances the kernel does not have (deleted while
