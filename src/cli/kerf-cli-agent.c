@@ -88,9 +88,3 @@ kerf_cli_agent_stop (KerfCliAgent *agent)
   g_spawn_close_pid (agent->pid);
   g_free (agent);
 }
-
-gboolean
-kerf_cli_agent_wanted (gboolean no_ask_password)
-{
-  return !no_ask_password && isatty (STDIN_FILENO) && geteuid () != 0;
-}

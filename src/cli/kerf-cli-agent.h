@@ -7,9 +7,6 @@ G_BEGIN_DECLS
 
 typedef struct _KerfCliAgent KerfCliAgent;
 
-/* Whether a person may be asked for a password: stdin is a terminal, kerf
- * does not run as root, and --no-ask-password was not given. */
-gboolean      kerf_cli_agent_wanted (gboolean no_ask_password);
 /* Starts pkttyagent --fallback and waits until it has registered; NULL
  * when there is none or it cannot start (the call then fails with the
  * usual NotAuthorized hint). */

@@ -124,10 +124,13 @@ kerf_cli_bus_open (KerfCliGlobal *global, int *status)
    * must fail fast with NotAuthorized instead of hanging. */
   bus->call_flags = G_DBUS_CALL_FLAGS_NONE;
   if (!global->no_ask_password && isatty (STDIN_FILENO))
-    bus->call_flags |= G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
-  /* ... and polkit needs an agent to ask through (kerf-cli-agent.c) */
-  if (global->privileged && kerf_cli_agent_wanted (global->no_ask_password))
-    bus->agent = kerf_cli_agent_start ();
+    {
+      bus->call_flags |= G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
+      /* ... and polkit needs an agent to ask through (kerf-cli-agent.c);
+       * root is never asked */
+      if (global->privileged && geteuid () != 0)
+        bus->agent = kerf_cli_agent_start ();
+    }
 
   *status = KERF_EXIT_OK;
   return g_steal_pointer (&bus);
